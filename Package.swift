@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers, lowest first: Core → Data → Tensor → Features → Heads → Eval → CLI.
+// See docs/ARCHITECTURE.md for what each target holds and why.
+let package = Package(
+  name: "RewardKit",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "reward", targets: ["reward"]),
+    .library(name: "RewardCore", targets: ["RewardCore"]),
+    .library(name: "RewardData", targets: ["RewardData"]),
+    .library(name: "RewardHeads", targets: ["RewardHeads"]),
+    .library(name: "RewardEval", targets: ["RewardEval"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+  ],
+  targets: [
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .target(name: "RewardCore"),
+    .target(name: "RewardData", dependencies: ["RewardCore", "CZlib"]),
+    .target(name: "RewardTensor", dependencies: ["RewardCore", "COpenBLAS"]),
+    .target(name: "RewardFeatures", dependencies: ["RewardCore", "RewardData", "RewardTensor"]),
+    .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
+    .target(
+      name: "RewardHeads",
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+    .target(name: "RewardRules", dependencies: ["RewardCore"]),
+    .target(
+      name: "RewardSpec",
+      dependencies: [
+        "RewardCore", "RewardData", "RewardRules", "RewardHeads", .product(name: "Yams", package: "Yams"),
+      ]),
+    .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData"]),
+    .target(
+      name: "RewardCLI",
+      dependencies: [
+        "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval",
+        "RewardRules", "RewardSpec",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .executableTarget(name: "reward", dependencies: ["RewardCLI"]),
+    .testTarget(name: "RewardCoreTests", dependencies: ["RewardCore"]),
+    .testTarget(
+      name: "RewardDataTests", dependencies: ["RewardData"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "RewardTensorTests", dependencies: ["RewardTensor"]),
+    .testTarget(
+      name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardEval"]),
+    .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
+    .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"]),
+    .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+  ],
+  swiftLanguageModes: [.v6]
+)
