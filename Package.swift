@@ -27,7 +27,7 @@ let package = Package(
     .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
     .target(
       name: "RewardHeads",
-      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
     .target(name: "RewardRules", dependencies: ["RewardCore"]),
     .target(
       name: "RewardSpec",
@@ -38,12 +38,14 @@ let package = Package(
     .target(
       name: "RewardCLI",
       dependencies: [
-        "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval",
-        "RewardRules", "RewardSpec",
+        "RewardCore", "RewardData", "RewardFeatures", "RewardHeads", "RewardEval",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      resources: [.copy("DemoData")]
     ),
-    .executableTarget(name: "reward", dependencies: ["RewardCLI"]),
+    .executableTarget(
+      name: "reward",
+      dependencies: ["RewardCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(name: "RewardCoreTests", dependencies: ["RewardCore"]),
     .testTarget(
       name: "RewardDataTests", dependencies: ["RewardData"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import RewardCore
+import RewardData
+
+struct ScoreCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "score",
+    abstract: "Score prompt/response records with a reward model; writes JSON Lines with a `reward` per record.",
+    discussion: """
+      Input records (JSON Lines, JSON array or CSV, optionally .gz; `-` reads standard input) have
+      `prompt` (string or messages) or `messages`, and `response` (or `messages` ending with the
+      assistant turn). Each output line is the input record, unchanged, with `reward` added (and
+      `components` when the model has them), in input order:
+
+        cat samples.jsonl | reward score --model ckpt - | jq .reward
+      """)
+
+  @Option(help: "Checkpoint directory written by `reward train`.")
+  var model: String
+
+  @Argument(help: "Records to score (`-` for standard input).")
+  var input: String
+
+  @Option(name: .shortAndLong, help: "Where to write JSON Lines (`-` for standard output).")
+  var output = "-"
+
+  @Option(help: "Field holding the response.")
+  var responseField = "response"
+
+  @Flag(help: "Skip invalid records (reporting how many and why) instead of stopping at the first.")
+  var skipInvalid = false
+
+  @Flag(help: "No progress output.")
+  var quiet = false
+
+  func run() async throws {
+    let terminal = Terminal(quiet: quiet)
+    let rewardModel = try ModelLoader.load(model)
+    let file = try InputFile.read(input)
+    let (records, skipped) = try ScoringInputReader.read(file, responseField: responseField, skipInvalid: skipInvalid)
+    reportSkipped(skipped, terminal: terminal)
+    var out = ""
+    let batchSize = 512
+    let started = Date()
+    for start in stride(from: 0, to: records.count, by: batchSize) {
+      let batch = records[start..<min(records.count, start + batchSize)]
+      let rewards = try await rewardModel.score(batch.map(\.candidate))
+      for (record, reward) in zip(batch, rewards) {
+        var fields = record.fields
+        fields["reward"] = .double(reward.value)
+        if !reward.components.isEmpty {
+          fields["components"] = .object(JSONObject(reward.components.map { ($0.name, JSONValue.double($0.value)) }))
+        }
+        JSONValue.object(fields).write(into: &out)
+        out += "\n"
+      }
+      terminal.progress("scoring", done: min(records.count, start + batchSize), total: records.count, started: started)
+    }
+    try writeOutput(out, to: output)
+  }
+}

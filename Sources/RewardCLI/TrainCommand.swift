@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import RewardCore
+import RewardData
+import RewardFeatures
+import RewardHeads
+
+/// The learned-head families `reward train` can fit.
+enum HeadKind: String, ExpressibleByArgument, CaseIterable {
+  case bt
+}
+
+/// Options of the built-in hashed n-gram featurizer.
+struct FeaturizerOptions: ParsableArguments {
+  @Option(help: "Largest word n-gram of the hashed featurizer.")
+  var ngram = 2
+
+  @Option(help: "Hash buckets (feature dimension) of the hashed featurizer.")
+  var buckets = 1 << 18
+
+  @Option(help: "Seed of the feature hash.")
+  var hashSeed: UInt64 = 0
+
+  @Option(help: "Weight of the last user turn's features relative to the response's (0 ignores the prompt).")
+  var contextWeight: Float = 0.5
+
+  @Flag(help: "Leave out the response-length features.")
+  var noLengthFeatures = false
+
+  @Option(help: "Word budget of the text the model sees (the response is kept first, then the end of the prompt).")
+  var maxWords = 1024
+
+  func makeFeaturizer() throws -> HashedNGramFeaturizer {
+    var configuration = HashedNGramFeaturizer.Configuration()
+    configuration.maxN = ngram
+    configuration.buckets = buckets
+    configuration.seed = hashSeed
+    configuration.contextWeight = contextWeight
+    configuration.lengthFeatures = !noLengthFeatures
+    configuration.maxWords = maxWords
+    return try HashedNGramFeaturizer(configuration)
+  }
+}
+
+struct TrainCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a reward model on preference files and save a checkpoint directory.",
+    discussion: """
+      Bradley–Terry (--head bt): loss −log σ(r_c − r_r − margin) as TRL's RewardTrainer, with soft
+      labels from continuous preferences, optional label smoothing and reward centring; AdamW with
+      weight decay, mini-batches, a seeded validation split with early stopping.
+      The checkpoint (config.json + model.safetensors) works with `reward eval` and `reward score`.
+      """)
+
+  @Argument(help: "Preference files (any supported format; see `reward data inspect`).")
+  var files: [String]
+
+  @Option(help: "Checkpoint directory to write.")
+  var out: String
+
+  @Option(help: "Reward head: \(HeadKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var head: HeadKind = .bt
+
+  @Option(help: "Seed for the split, shuffles and initialisation (same seed and data → same checkpoint).")
+  var seed: UInt64 = 0
+
+  @Option(help: "Maximum number of epochs.")
+  var epochs = 20
+
+  @Option(help: "Pairs per mini-batch.")
+  var batchSize = 64
+
+  @Option(help: "AdamW learning rate.")
+  var learningRate: Float = 0.02
+
+  @Option(help: "AdamW decoupled weight decay.")
+  var weightDecay: Float = 0.01
+
+  @Option(help: "Label smoothing ε: targets become 1 − ε / ε.")
+  var labelSmoothing = 0.0
+
+  @Option(help: "Coefficient of the reward-centring term c·(r_c + r_r)² (TRL's center_rewards_coefficient).")
+  var centerRewards = 0.0
+
+  @Flag(help: "Treat continuous preferences as hard labels (majority direction) and leave ties out.")
+  var hardLabels = false
+
+  @Flag(help: "Ignore the data's margin field.")
+  var noMargins = false
+
+  @Option(help: "Share of pairs held out for validation and early stopping.")
+  var validationFraction = 0.1
+
+  @Option(help: "Epochs without validation improvement before stopping.")
+  var patience = 3
+
+  @OptionGroup(title: "Hashed n-gram featurizer") var features: FeaturizerOptions
+  @OptionGroup(title: "Reading data") var data: DataOptions
+
+  @Flag(help: "No progress output.")
+  var quiet = false
+
+  var trainingConfiguration: TrainingConfiguration {
+    var configuration = TrainingConfiguration()
+    configuration.epochs = epochs
+    configuration.batchSize = batchSize
+    configuration.learningRate = learningRate
+    configuration.weightDecay = weightDecay
+    configuration.labelSmoothing = labelSmoothing
+    configuration.centerRewardsCoefficient = centerRewards
+    configuration.softLabels = !hardLabels
+    configuration.useMargins = !noMargins
+    configuration.validationFraction = validationFraction
+    configuration.patience = patience
+    configuration.seed = seed
+    return configuration
+  }
+
+  func validate() throws {
+    do {
+      try trainingConfiguration.validate()
+    } catch {
+      throw ValidationError(error.message)
+    }
+  }
+
+  func run() async throws {
+    let terminal = Terminal(quiet: quiet)
+    let dataset = try data.read(files, terminal: terminal)
+    for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }
+    terminal.note("\(dataset.allPairs.count) pairs")
+    let run = TrainingRun(featurizer: try features.makeFeaturizer(), configuration: trainingConfiguration)
+    let (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
+    try checkpoint.save(to: out)
+    let best = result.history[result.bestEpoch - 1]
+    print("saved \(out) (best epoch \(result.bestEpoch) of \(result.history.count))")
+    print(
+      "train pairs \(result.trainPairs): loss \(format(best.trainLoss, 4)), accuracy \(format(100 * best.trainAccuracy, 2))%")
+    if let accuracy = best.validationAccuracy, let loss = best.validationLoss {
+      print(
+        "validation pairs \(result.validationPairs): loss \(format(loss, 4)), accuracy \(format(100 * accuracy, 2))%, "
+          + "mean margin \(format(best.meanMargin, 3))")
+    }
+  }
+}
+
+/// Prints featurization and epoch progress on stderr.
+func trainingProgress(_ terminal: Terminal) -> @Sendable (TrainingEvent) -> Void {
+  let started = Date()
+  return { event in
+    switch event {
+    case .featurized(let done, let total):
+      terminal.progress("featurizing", done: done, total: total, started: started)
+    case .step(let epoch, let done, let total, let loss):
+      terminal.progress("epoch \(epoch)", done: done, total: total, started: started, extra: "loss \(format(loss, 4))")
+    case .epochEnded(let metrics):
+      var line = "epoch \(metrics.epoch): train loss \(format(metrics.trainLoss, 4)) acc \(format(100 * metrics.trainAccuracy, 2))%"
+      if let loss = metrics.validationLoss, let accuracy = metrics.validationAccuracy {
+        line += " | val loss \(format(loss, 4)) acc \(format(100 * accuracy, 2))%"
+      }
+      line += " | margin \(format(metrics.meanMargin, 3)) | \(format(metrics.seconds, 2))s"
+      terminal.note(line)
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import RewardCore
+import RewardData
+import RewardFeatures
+import RewardTensor
+
+/// What one epoch did, for progress output and the checkpoint's metrics.
+public struct EpochMetrics: Sendable, Equatable {
+  public var epoch: Int
+  public var trainLoss: Double
+  public var trainAccuracy: Double
+  public var validationLoss: Double?
+  public var validationAccuracy: Double?
+  /// Mean of r_c − r_r on the validation pairs (or training pairs without validation).
+  public var meanMargin: Double
+  public var seconds: Double
+
+  public var json: JSONValue {
+    var object = JSONObject([
+      ("epoch", .int(Int64(epoch))), ("train_loss", .double(trainLoss)), ("train_accuracy", .double(trainAccuracy)),
+      ("mean_margin", .double(meanMargin)), ("seconds", .double(seconds)),
+    ])
+    if let validationLoss { object["validation_loss"] = .double(validationLoss) }
+    if let validationAccuracy { object["validation_accuracy"] = .double(validationAccuracy) }
+    return .object(object)
+  }
+}
+
+/// Progress events while training, so a CLI can draw a bar without the trainer knowing terminals.
+public enum TrainingEvent: Sendable {
+  case featurized(done: Int, total: Int)
+  case step(epoch: Int, done: Int, total: Int, loss: Double)
+  case epochEnded(EpochMetrics)
+}
+
+/// The outcome of training: the weights with the best validation loss and the history.
+public struct TrainingResult: Sendable {
+  public var weights: [Float]
+  public var history: [EpochMetrics]
+  public var bestEpoch: Int
+  public var trainPairs: Int
+  public var validationPairs: Int
+}
+
+/// Mini-batch AdamW training of a linear Bradley–Terry head, seeded and deterministic (single
+/// threaded updates, a seeded shuffle per epoch), with early stopping on a validation split.
+public struct BradleyTerryTrainer: Sendable {
+  public var configuration: TrainingConfiguration
+
+  public init(configuration: TrainingConfiguration) {
+    self.configuration = configuration
+  }
+
+  /// Turns preference pairs into training pairs per the label settings (ties are left out of
+  /// hard-label training because they carry no direction).
+  public func featurePairs(
+    _ pairs: [PreferencePair], featurizer: any Featurizer, progress: (@Sendable (TrainingEvent) -> Void)? = nil
+  ) async throws -> [FeaturePair] {
+    let usable = configuration.softLabels ? pairs : pairs.filter { !$0.isTie }
+    var result: [FeaturePair] = []
+    result.reserveCapacity(usable.count)
+    let chunk = 2048
+    for start in stride(from: 0, to: usable.count, by: chunk) {
+      let slice = usable[start..<min(usable.count, start + chunk)]
+      let vectors = try await featurizer.features(for: slice.flatMap { [$0.chosenCandidate, $0.rejectedCandidate] })
+      for (offset, pair) in slice.enumerated() {
+        result.append(
+          FeaturePair(
+            chosen: vectors[2 * offset], rejected: vectors[2 * offset + 1],
+            chosenProbability: configuration.softLabels ? pair.chosenProbability : 1,
+            margin: configuration.useMargins ? (pair.margin ?? 0) : 0))
+      }
+      progress?(.featurized(done: min(usable.count, start + chunk), total: usable.count))
+    }
+    return result
+  }
+
+  public func train(
+    _ data: [FeaturePair], dimension: Int, progress: (@Sendable (TrainingEvent) -> Void)? = nil
+  ) throws -> TrainingResult {
+    try configuration.validate()
+    guard !data.isEmpty else { throw ConfigurationError("no training pairs") }
+    var generator = SeededGenerator(seed: configuration.seed)
+    var order = Array(data.indices)
+    generator.shuffle(&order)
+    let validationCount = data.count > 10 ? Int((Double(data.count) * configuration.validationFraction).rounded()) : 0
+    let validation = order.prefix(validationCount).map { data[$0] }
+    var train = order.dropFirst(validationCount).map { data[$0] }
+
+    let loss = BradleyTerryLoss(
+      labelSmoothing: configuration.labelSmoothing, centerRewardsCoefficient: configuration.centerRewardsCoefficient)
+    var weights = [Float](repeating: 0, count: dimension)
+    var optimizer = AdamW(
+      parameterCount: dimension, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+    var gradient = [Float](repeating: 0, count: dimension)
+    var history: [EpochMetrics] = []
+    var best = (loss: Double.infinity, weights: weights, epoch: 0)
+    var epochsWithoutImprovement = 0
+    let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
+
+    for epoch in 1...configuration.epochs {
+      let started = Date()
+      generator.shuffle(&train)
+      var lossSum = 0.0
+      for step in 0..<steps {
+        let batch = train[step * configuration.batchSize..<min(train.count, (step + 1) * configuration.batchSize)]
+        for i in gradient.indices { gradient[i] = 0 }
+        lossSum += loss.lossAndGradient(weights: weights, batch: batch, gradient: &gradient) * Double(batch.count)
+        optimizer.update(&weights, gradient: gradient)
+        if step % 50 == 0 || step == steps - 1 {
+          let seen = min(train.count, (step + 1) * configuration.batchSize)
+          progress?(.step(epoch: epoch, done: step + 1, total: steps, loss: lossSum / Double(seen)))
+        }
+      }
+      let trainEval = Self.evaluate(weights, train, loss: loss)
+      let validationEval = validation.isEmpty ? nil : Self.evaluate(weights, validation, loss: loss)
+      let metrics = EpochMetrics(
+        epoch: epoch, trainLoss: trainEval.loss, trainAccuracy: trainEval.accuracy,
+        validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy,
+        meanMargin: (validationEval ?? trainEval).meanMargin, seconds: Date().timeIntervalSince(started))
+      history.append(metrics)
+      progress?(.epochEnded(metrics))
+      let monitored = validationEval?.loss ?? trainEval.loss
+      if monitored < best.loss - 1e-6 {
+        best = (monitored, weights, epoch)
+        epochsWithoutImprovement = 0
+      } else {
+        epochsWithoutImprovement += 1
+        if validationEval != nil && epochsWithoutImprovement >= configuration.patience { break }
+      }
+    }
+    return TrainingResult(
+      weights: best.weights, history: history, bestEpoch: best.epoch, trainPairs: train.count,
+      validationPairs: validation.count)
+  }
+
+  /// Loss, strict accuracy (ties in the label are not counted; a tied score counts as wrong)
+  /// and mean margin of a linear head on pairs.
+  public static func evaluate(
+    _ weights: [Float], _ pairs: [FeaturePair], loss: BradleyTerryLoss
+  ) -> (loss: Double, accuracy: Double, meanMargin: Double) {
+    var lossSum = 0.0
+    var correct = 0
+    var counted = 0
+    var marginSum = 0.0
+    weights.withUnsafeBufferPointer { w in
+      for pair in pairs {
+        let chosen = Double(pair.chosen.dot(w))
+        let rejected = Double(pair.rejected.dot(w))
+        lossSum += loss.terms(chosenReward: chosen, rejectedReward: rejected, pair: pair).loss
+        marginSum += chosen - rejected
+        if pair.chosenProbability != 0.5 {
+          counted += 1
+          if chosen > rejected { correct += 1 }
+        }
+      }
+    }
+    let n = Double(max(pairs.count, 1))
+    return (lossSum / n, counted == 0 ? 0 : Double(correct) / Double(counted), marginSum / n)
+  }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import RewardCore
+import RewardFeatures
+import RewardTensor
+
+/// A trained model on disk: a directory with `config.json` (what it is, how it was trained, its
+/// metrics) and `model.safetensors` (the weights). Loading rebuilds the same pipeline, so scores
+/// are identical to those right after training.
+public struct Checkpoint: Sendable {
+  public static let formatName = "rewardkit-checkpoint"
+  public static let formatVersion: Int64 = 1
+  public static let configFile = "config.json"
+  public static let weightsFile = "model.safetensors"
+  public static let weightsTensor = "head.weight"
+
+  public var headKind: String
+  public var featurizer: JSONValue
+  public var training: JSONValue
+  public var metrics: JSONValue
+  public var weights: [Float]
+
+  public init(headKind: String, featurizer: JSONValue, training: JSONValue, metrics: JSONValue, weights: [Float]) {
+    self.headKind = headKind
+    self.featurizer = featurizer
+    self.training = training
+    self.metrics = metrics
+    self.weights = weights
+  }
+
+  public var config: JSONValue {
+    [
+      "format": .string(Self.formatName), "format_version": .int(Self.formatVersion),
+      "rewardkit_version": .string(RewardKitVersion.current),
+      "head": ["kind": .string(headKind), "dimension": .int(Int64(weights.count))],
+      "featurizer": featurizer, "training": training, "metrics": metrics,
+    ]
+  }
+
+  public func save(to directory: String) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let configText = PrettyJSON.format(config) + "\n"
+    try configText.write(toFile: directory + "/" + Self.configFile, atomically: true, encoding: .utf8)
+    try SafeTensorsWriter.write(
+      [NamedTensor(name: Self.weightsTensor, shape: [weights.count], values: weights)],
+      metadata: ["format": "pt", "rewardkit_head": headKind], to: directory + "/" + Self.weightsFile)
+  }
+
+  public static func load(from directory: String) throws -> Checkpoint {
+    let configPath = directory + "/" + configFile
+    guard FileManager.default.fileExists(atPath: configPath) else {
+      throw ConfigurationError("\(directory): not a RewardKit checkpoint (no \(configFile))")
+    }
+    let text = try String(contentsOfFile: configPath, encoding: .utf8)
+    let config: JSONValue
+    do {
+      config = try JSONParser.parse(text)
+    } catch {
+      throw ConfigurationError("\(configPath):\(error.line): malformed JSON: \(error.message)")
+    }
+    guard let object = config.objectValue, object["format"]?.stringValue == formatName else {
+      throw ConfigurationError("\(configPath): field 'format': expected \"\(formatName)\"")
+    }
+    guard let head = object["head"]?.objectValue, let kind = head["kind"]?.stringValue,
+      case .int(let dimension) = head["dimension"]
+    else {
+      throw ConfigurationError("\(configPath): field 'head': expected {\"kind\": string, \"dimension\": integer}")
+    }
+    guard let featurizer = object["featurizer"], featurizer.objectValue != nil else {
+      throw ConfigurationError("\(configPath): field 'featurizer': expected an object")
+    }
+    let weights = try SafeTensorsFile(path: directory + "/" + weightsFile).floats(weightsTensor)
+    guard weights.count == Int(dimension) else {
+      throw ConfigurationError(
+        "\(directory)/\(weightsFile): tensor '\(weightsTensor)' has \(weights.count) values, config.json says \(dimension)")
+    }
+    return Checkpoint(
+      headKind: kind, featurizer: featurizer, training: object["training"] ?? .null,
+      metrics: object["metrics"] ?? .null, weights: weights)
+  }
+
+  /// The checkpoint as a `RewardModel`.
+  public func rewardModel(name: String) throws -> LinearRewardModel {
+    guard headKind == BradleyTerryHead.kind else {
+      throw ConfigurationError("unknown head kind '\(headKind)'; expected '\(BradleyTerryHead.kind)'")
+    }
+    return try LinearRewardModel(name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), weights: weights)
+  }
+}
+
+/// Head kinds this module trains.
+public enum BradleyTerryHead {
+  public static let kind = "bradley-terry-linear"
+}
+
+/// Rebuilds a featurizer from the descriptor a checkpoint stored: one place that knows every kind.
+public enum FeaturizerFactory {
+  public static func make(descriptor: JSONValue) throws -> any Featurizer {
+    let kind = descriptor.objectValue?["kind"]?.stringValue ?? "<missing>"
+    switch kind {
+    case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
+    default: throw ConfigurationError("featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)'")
+    }
+  }
+}
+
+public enum RewardKitVersion {
+  public static let current = "0.1.0"
+}
+
+/// Indented JSON for files people open (config.json); data files stay compact.
+public enum PrettyJSON {
+  public static func format(_ value: JSONValue, indent: String = "") -> String {
+    let inner = indent + "  "
+    switch value {
+    case .array(let items) where !items.isEmpty && items.contains(where: { $0.arrayValue != nil || $0.objectValue != nil }):
+      return "[\n" + items.map { inner + format($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    case .object(let object) where !object.isEmpty:
+      let lines = object.entries.map { entry -> String in
+        var key = ""
+        JSONValue.string(entry.key).write(into: &key)
+        return inner + key + ": " + format(entry.value, indent: inner)
+      }
+      return "{\n" + lines.joined(separator: ",\n") + "\n" + indent + "}"
+    default:
+      return value.jsonText
+    }
+  }
+}
