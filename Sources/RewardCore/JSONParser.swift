@@ -3,6 +3,12 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
   public var line: Int
   public var column: Int
   public var message: String
+
+  public init(line: Int, column: Int, message: String) {
+    self.line = line
+    self.column = column
+    self.message = message
+  }
 }
 
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes that tracks lines, so that errors in a large
@@ -214,7 +220,8 @@ public struct JSONParser {
       return Unicode.Scalar(high) ?? "\u{FFFD}"
     default:
       index -= 1
-      throw error("invalid escape '\\\(describeCurrent())'")
+      let shown = byte >= 0x20 && byte < 0x7F ? String(Character(Unicode.Scalar(byte))) : "0x\(String(byte, radix: 16))"
+      throw error("invalid escape '\\\(shown)'")
     }
   }
 

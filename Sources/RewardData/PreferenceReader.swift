@@ -107,6 +107,8 @@ struct RecordConverter {
     var pair = oriented(
       prompt: prompt, first: chosen, second: rejected, firstProbability: probability, record: record)
     pair.margin = try record.optionalNumber(fields.margin ?? "margin")
+    pair.subset = try record.optionalString(fields.subset ?? "subset")
+    pair.id = try record.optionalString(fields.id ?? "id")
     return pair
   }
 
@@ -145,7 +147,13 @@ struct RecordConverter {
       // One response is a prefix of the other: keep at least the shorter one whole as its response.
       prefix = ""
     }
-    if prefix.hasSuffix(" ") { prefix.removeLast() }
+    // Unlike TRL (which may cut inside a word: "in the s" + "ky." / "ea."), back off to the last
+    // whitespace so the responses start with whole words.
+    if let lastSpace = prefix.lastIndex(where: \.isWhitespace) {
+      prefix = String(prefix[..<lastSpace])
+    } else {
+      prefix = ""
+    }
     let prompt: Conversation = prefix.isBlank ? [] : [.user(prefix)]
     return (prompt, String(chosen.dropFirst(prefix.count)), String(rejected.dropFirst(prefix.count)))
   }

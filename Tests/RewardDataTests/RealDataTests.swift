@@ -24,10 +24,12 @@ import Testing
     #expect(first.rejected.hasPrefix("I know that the American Indians were the first"))
     // Multi-turn prompts keep every earlier turn.
     let second = dataset.pairs[1]
-    #expect(second.prompt.map(\.role) == [.user, .assistant, .user])
+    #expect(second.prompt.first?.role == .user && second.prompt.last?.role == .user)
+    #expect(second.prompt.count == 5)
     #expect(second.prompt[2].content == "I am in Oregon.")
     // Nine transcripts go on for more turns on one side: those turns stay in the response.
-    #expect(dataset.pairs.count(where: { $0.chosen.contains("\n\nHuman:") || $0.rejected.contains("\n\nHuman:") }) == 9)
+    func spansTurns(_ text: String) -> Bool { text.contains("\n\nHuman:") || text.contains("\n\nAssistant:") }
+    #expect(dataset.pairs.count(where: { spansTurns($0.chosen) || spansTurns($0.rejected) }) == 9)
   }
 
   @Test func hhRLHFHelpfulOnline() throws {
