@@ -7,17 +7,17 @@ import RewardCore
 public struct MultipleChoiceRule: RewardRule {
   public let letters: String
 
+  /// Patterns in order of trust; within a pattern the last occurrence wins (the final answer).
+  private let patterns: [NSRegularExpression]
+
   public init(letters: String = "ABCDEFGHIJ") {
     self.letters = letters.uppercased()
+    self.patterns = Self.patterns(letterClass: "[\(NSRegularExpression.escapedPattern(for: self.letters))]")
   }
 
-  private var letterClass: String { "[\(NSRegularExpression.escapedPattern(for: letters))]" }
-
-  /// Patterns in order of trust; within a pattern the last occurrence wins (the final answer).
-  private var patterns: [NSRegularExpression] {
-    let l = letterClass
-    return [
-      #"(?i)answer\s*(?:is|:)\s*(?:option\s*)?[\(\[\*]*\s*(\#(l))\s*[\)\]\*]*(?![A-Za-z])"#,
+  private static func patterns(letterClass l: String) -> [NSRegularExpression] {
+    [
+      #"(?i:answer\s*(?:is\s*:?|:)\s*(?:option\s*)?)[\(\[\*]*\s*(\#(l))\s*[\)\]\*]*(?![A-Za-z])"#,
       #"\\boxed\{\s*(?:\\text\{)?\s*\(?(\#(l))\)?\s*\}"#,
       #"\*\*\s*\(?(\#(l))\)?\s*[\.\):]?\s*\*\*"#,
       #"(?m)^\s*\(?(\#(l))[\)\.:](?:\s|$)"#,
