@@ -1,3 +1,5 @@
+// TEMPORARY (lead-only while helpers work): REWARDKIT_LEAD_ONLY=1 drops the targets under construction.
+import Foundation
 // swift-tools-version: 6.1
 import PackageDescription
 
@@ -60,9 +62,10 @@ let package = Package(
   swiftLanguageModes: [.v6]
 )
 
-// TEMPORARY (lead-only while helpers work): REWARDKIT_LEAD_ONLY=1 drops the targets under construction.
-import Foundation
 if ProcessInfo.processInfo.environment["REWARDKIT_LEAD_ONLY"] != nil {
-  let excluded: Set<String> = ["RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests", "RewardTensorTests"]
+  let excluded: Set<String> = [
+    "RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests",
+    "RewardTensorTests",
+  ]
   package.targets.removeAll { excluded.contains($0.name) }
 }

@@ -38,12 +38,16 @@ struct InspectCommand: AsyncParsableCommand {
     print("records: \(stats.pairCount + stats.groupCount + dataset.skipped.count)", terminator: "")
     print(dataset.skipped.isEmpty ? "" : "  (\(dataset.skipped.count) invalid, skipped)")
     if stats.groupCount > 0 {
-      print("groups:  \(stats.groupCount) (\(dataset.groups.reduce(0) { $0 + $1.chosen.count * $1.rejected.count }) implied pairs)")
+      print(
+        "groups:  \(stats.groupCount) (\(dataset.groups.reduce(0) { $0 + $1.chosen.count * $1.rejected.count }) implied pairs)"
+      )
     }
     print("pairs:   \(stats.pairCount)")
     print("ties:    \(stats.ties)    soft labels: \(stats.softLabels)    with margin: \(stats.withMargin)")
     print("exact duplicates: \(stats.exactDuplicates)    identical chosen/rejected: \(stats.identicalResponses)")
-    print("multi-turn prompts: \(stats.multiTurnPrompts)    chosen longer than rejected: \(format(100 * stats.chosenLongerRate, 1))%")
+    print(
+      "multi-turn prompts: \(stats.multiTurnPrompts)    chosen longer than rejected: \(format(100 * stats.chosenLongerRate, 1))%"
+    )
     print("")
     print("length in words")
     let summaries: [(String, LengthSummary)] = [

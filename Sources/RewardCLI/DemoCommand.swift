@@ -59,7 +59,9 @@ struct DemoCommand: AsyncParsableCommand {
         format(report.overall.meanMargin ?? 0, 3),
       ])
     }
-    print(table(["data set", "pairs", "accuracy", "mean margin"], rows).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+    print(
+      table(["data set", "pairs", "accuracy", "mean margin"], rows).split(separator: "\n").map { "   " + $0 }.joined(
+        separator: "\n"))
 
     print("4. Score responses to one prompt")
     let prompt: Conversation = [.user("How do I make a cup of green tea?")]
@@ -70,10 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
     ]
     let rewards = try await model.score(responses.map { Candidate(prompt: prompt, response: $0) })
     for (response, reward) in zip(responses, rewards).sorted(by: { $0.1.value > $1.1.value }) {
-      print("   \(format(reward.value, 3).padding(toLength: 8, withPad: " ", startingAt: 0)) \(response.prefix(70))\(response.count > 70 ? "…" : "")")
+      print(
+        "   \(format(reward.value, 3).padding(toLength: 8, withPad: " ", startingAt: 0)) \(response.prefix(70))\(response.count > 70 ? "…" : "")"
+      )
     }
     print("")
-    print("Next: reward data inspect FILE · reward train FILE --out DIR · reward eval --model DIR FILE · reward score --model DIR -")
+    print(
+      "Next: reward data inspect FILE · reward train FILE --out DIR · reward eval --model DIR FILE · reward score --model DIR -"
+    )
   }
 }
 

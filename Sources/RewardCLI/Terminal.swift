@@ -43,7 +43,8 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
   }
   func line(_ cells: [String]) -> String {
     cells.enumerated().map { index, cell in
-      index == 0 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+      index == 0
+        ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
         : String(repeating: " ", count: widths[index] - cell.count) + cell
     }.joined(separator: "  ")
   }

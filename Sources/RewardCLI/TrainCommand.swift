@@ -136,7 +136,13 @@ struct TrainCommand: AsyncParsableCommand {
     let best = result.history[result.bestEpoch - 1]
     print("saved \(out) (best epoch \(result.bestEpoch) of \(result.history.count))")
     print(
-      "train pairs \(result.trainPairs): loss \(format(best.trainLoss, 4)), accuracy \(format(100 * best.trainAccuracy, 2))%")
+      "train pairs \(result.trainPairs): loss \(format(best.trainLoss, 4)), accuracy \(format(100 * best.trainAccuracy, 2))%"
+    )
+    print(
+      "featurized \(result.featurizedTexts) texts in \(format(result.featurizeSeconds, 2)) s "
+        + "(\(format(Double(result.featurizedTexts) / max(result.featurizeSeconds, 1e-9), 0)) texts/s); "
+        + "trained \(result.history.count) epochs in \(format(result.trainSeconds, 2)) s "
+        + "(\(format(result.pairsPerSecond, 0)) pairs/s)")
     if let accuracy = best.validationAccuracy, let loss = best.validationLoss {
       print(
         "validation pairs \(result.validationPairs): loss \(format(loss, 4)), accuracy \(format(100 * accuracy, 2))%, "
@@ -155,7 +161,8 @@ func trainingProgress(_ terminal: Terminal) -> @Sendable (TrainingEvent) -> Void
     case .step(let epoch, let done, let total, let loss):
       terminal.progress("epoch \(epoch)", done: done, total: total, started: started, extra: "loss \(format(loss, 4))")
     case .epochEnded(let metrics):
-      var line = "epoch \(metrics.epoch): train loss \(format(metrics.trainLoss, 4)) acc \(format(100 * metrics.trainAccuracy, 2))%"
+      var line =
+        "epoch \(metrics.epoch): train loss \(format(metrics.trainLoss, 4)) acc \(format(100 * metrics.trainAccuracy, 2))%"
       if let loss = metrics.validationLoss, let accuracy = metrics.validationAccuracy {
         line += " | val loss \(format(loss, 4)) acc \(format(100 * accuracy, 2))%"
       }

@@ -99,6 +99,9 @@ public struct JSONParser {
   private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
     index += 1
     var entries: [(key: String, value: JSONValue)] = []
+    // Large objects (a tokenizer's 30k-entry vocabulary) get a hash index for the duplicate
+    // check, which would otherwise be quadratic.
+    var positions: [String: Int] = [:]
     skipWhitespace()
     if peek() == UInt8(ascii: "}") {
       index += 1
@@ -111,15 +114,29 @@ public struct JSONParser {
       }
       let key = try parseString()
       skipWhitespace()
-      guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\", found \(describeCurrent())") }
+      guard peek() == UInt8(ascii: ":") else {
+        throw error("expected ':' after key \"\(key)\", found \(describeCurrent())")
+      }
       index += 1
       skipWhitespace()
       let value = try parseValue(depth: depth + 1)
       // Duplicate keys: the last one wins, as in most parsers, but only one entry is kept.
-      if let existing = entries.firstIndex(where: { $0.key == key }) {
-        entries[existing].value = value
+      if entries.count < 16 {
+        if let existing = entries.firstIndex(where: { $0.key == key }) {
+          entries[existing].value = value
+        } else {
+          entries.append((key, value))
+        }
       } else {
-        entries.append((key, value))
+        if positions.isEmpty {
+          for (i, entry) in entries.enumerated() { positions[entry.key] = i }
+        }
+        if let existing = positions[key] {
+          entries[existing].value = value
+        } else {
+          positions[key] = entries.count
+          entries.append((key, value))
+        }
       }
       skipWhitespace()
       guard let next = peek() else { throw error("unterminated object, expected ',' or '}'") }

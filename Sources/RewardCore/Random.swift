@@ -1,3 +1,5 @@
+import Foundation
+
 /// A seeded, platform-independent random number generator (xoshiro256**, seeded by SplitMix64).
 /// Every random step in RewardKit takes one, so the same seed and data give the same results.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -59,8 +61,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
   }
 }
-
-import Foundation
 
 @inline(__always) private func _log(_ x: Double) -> Double { log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

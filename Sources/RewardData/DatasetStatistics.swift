@@ -72,11 +72,14 @@ public struct DatasetStatistics: Sendable {
     rejectedWords = LengthSummary(rejectedLengths)
     let strict = pairs.indices.filter { !pairs[$0].isTie }
     chosenLongerRate =
-      strict.isEmpty ? 0 : Double(strict.count(where: { chosenLengths[$0] > rejectedLengths[$0] })) / Double(strict.count)
+      strict.isEmpty
+      ? 0 : Double(strict.count(where: { chosenLengths[$0] > rejectedLengths[$0] })) / Double(strict.count)
     var subsetCounts: [String: Int] = [:]
     for pair in dataset.pairs { if let subset = pair.subset { subsetCounts[subset, default: 0] += 1 } }
     for group in dataset.groups { if let subset = group.subset { subsetCounts[subset, default: 0] += 1 } }
-    subsets = subsetCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+    subsets = subsetCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+      ($0.key, $0.value)
+    }
   }
 }
 

@@ -34,7 +34,9 @@ public struct InputFile: Sendable {
       guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw InputError(.missingFile, at: location, "no such file")
       }
-      guard !isDirectory.boolValue else { throw InputError(.unreadableFile, at: location, "is a directory, expected a data file") }
+      guard !isDirectory.boolValue else {
+        throw InputError(.unreadableFile, at: location, "is a directory, expected a data file")
+      }
       guard let contents = FileManager.default.contents(atPath: path) else {
         throw InputError(.unreadableFile, at: location, "cannot read the file (permissions?)")
       }
@@ -61,7 +63,8 @@ public struct InputFile: Sendable {
       if length == 0 {
         throw InputError(
           .invalidUTF8, at: SourceLocation(file: path, line: line),
-          "byte 0x\(String(bytes[offset], radix: 16)) at column \(offset - lineStart + 1) is not valid UTF-8; expected UTF-8 text")
+          "byte 0x\(String(bytes[offset], radix: 16)) at column \(offset - lineStart + 1) is not valid UTF-8; expected UTF-8 text"
+        )
       }
       if bytes[offset] == UInt8(ascii: "\n") {
         line += 1
@@ -119,7 +122,8 @@ enum Gzip {
       } while status == Z_OK
     }
     guard status == Z_STREAM_END else {
-      let reason = status == Z_BUF_ERROR ? "the compressed data is truncated" : "corrupt gzip data (zlib status \(status))"
+      let reason =
+        status == Z_BUF_ERROR ? "the compressed data is truncated" : "corrupt gzip data (zlib status \(status))"
       throw InputError(.unreadableFile, at: SourceLocation(file: path), reason)
     }
     return output

@@ -30,7 +30,8 @@ public enum PreferenceFormat: String, Sendable, CaseIterable {
         return .rewardBench2
       }
       if keys.contains("subset") && fields["prompt"]?.stringValue != nil { return .rewardBench }
-      if !keys.contains("prompt"), let chosen = fields["chosen"]?.stringValue, HHTranscript.looksLikeTranscript(chosen) {
+      if !keys.contains("prompt"), let chosen = fields["chosen"]?.stringValue, HHTranscript.looksLikeTranscript(chosen)
+      {
         return .hhRLHF
       }
       return .trl

@@ -3,7 +3,9 @@ import RewardCore
 /// Reads preference files in any supported format into `PreferencePair`s and `ResponseGroup`s.
 public enum PreferenceReader {
   /// Reads several files (each may have its own format) into one dataset.
-  public static func read(_ paths: [String], options: ReadOptions = ReadOptions()) throws(InputError) -> PreferenceDataset {
+  public static func read(_ paths: [String], options: ReadOptions = ReadOptions()) throws(InputError)
+    -> PreferenceDataset
+  {
     var dataset = PreferenceDataset()
     for path in paths {
       dataset.append(try read(InputFile.read(path), options: options))
@@ -11,7 +13,9 @@ public enum PreferenceReader {
     return dataset
   }
 
-  public static func read(_ file: InputFile, options: ReadOptions = ReadOptions()) throws(InputError) -> PreferenceDataset {
+  public static func read(_ file: InputFile, options: ReadOptions = ReadOptions()) throws(InputError)
+    -> PreferenceDataset
+  {
     let (records, containerProblems) = try RecordReader.records(in: file)
     var skipped: [InputError] = []
     for problem in containerProblems {
@@ -51,7 +55,8 @@ public enum PreferenceReader {
     throw InputError(
       .unknownFormat, at: record.location,
       "cannot tell the preference format from the fields \(record.fields.keys.map { "'\($0)'" }.joined(separator: ", ")); "
-        + "expected one of \(PreferenceFormat.summary) (use --format and --prompt-field/--chosen-field/… to map fields)")
+        + "expected one of \(PreferenceFormat.summary) (use --format and --prompt-field/--chosen-field/… to map fields)"
+    )
   }
 }
 
@@ -135,7 +140,8 @@ struct RecordConverter {
     }
     guard let chosen = chosenValue.stringValue else {
       throw InputError(
-        .wrongType, at: record.location.field(keys.0), "expected a string or a list of messages, found \(chosenValue.typeName)")
+        .wrongType, at: record.location.field(keys.0),
+        "expected a string or a list of messages, found \(chosenValue.typeName)")
     }
     guard let rejected = rejectedValue.stringValue else {
       throw InputError(
@@ -232,7 +238,8 @@ struct RecordConverter {
   private var judgementLayout: JudgementLayout {
     var layout: JudgementLayout
     switch format {
-    case .pandalm: layout = JudgementLayout(prompt: "instruction", first: "response1", second: "response2", label: "label")
+    case .pandalm:
+      layout = JudgementLayout(prompt: "instruction", first: "response1", second: "response2", label: "label")
     case .autoj:
       layout = JudgementLayout(
         prompt: "prompt", first: "response 1", second: "response 2", label: "label", subset: "scenario")
@@ -275,7 +282,9 @@ struct RecordConverter {
     switch format {
     case .alpacaEval:
       let preference = try record.number(labelKey)
-      guard (1...2).contains(preference) else { throw invalid(labelKey, "a preference in [1, 2] (1 = output_1 better)") }
+      guard (1...2).contains(preference) else {
+        throw invalid(labelKey, "a preference in [1, 2] (1 = output_1 better)")
+      }
       return 2 - preference
     case .autoj:
       switch try record.number(labelKey) {

@@ -60,7 +60,8 @@ public struct ResponseGroup: Sendable, Equatable {
   /// Every chosen × rejected combination as a hard-labelled pair.
   public var pairs: [PreferencePair] {
     chosen.flatMap { c in
-      rejected.map { r in PreferencePair(prompt: prompt, chosen: c, rejected: r, subset: subset, id: id, source: source) }
+      rejected.map { r in PreferencePair(prompt: prompt, chosen: c, rejected: r, subset: subset, id: id, source: source)
+      }
     }
   }
 }

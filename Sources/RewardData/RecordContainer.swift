@@ -60,7 +60,8 @@ public enum RecordReader {
       do {
         let value = try JSONParser.parse(bytes: Array(line))
         guard let object = value.objectValue else {
-          problems.append(InputError(.wrongType, at: location, "expected a JSON object on each line, found \(value.typeName)"))
+          problems.append(
+            InputError(.wrongType, at: location, "expected a JSON object on each line, found \(value.typeName)"))
           continue
         }
         records.append(SourceRecord(location: location, fields: object))
@@ -79,14 +80,16 @@ public enum RecordReader {
     } catch {
       // A broken array cannot be resynchronised, so this is fatal even with --skip-invalid.
       throw InputError(
-        .malformedJSON, at: SourceLocation(file: file.path, line: error.line), "column \(error.column): \(error.message)")
+        .malformedJSON, at: SourceLocation(file: file.path, line: error.line),
+        "column \(error.column): \(error.message)")
     }
     var records: [SourceRecord] = []
     for (index, element) in elements.enumerated() {
       let location = SourceLocation(file: file.path, line: element.line)
       guard let object = element.value.objectValue else {
         throw InputError(
-          .wrongType, at: location, "element \(index) of the array: expected a JSON object, found \(element.value.typeName)")
+          .wrongType, at: location,
+          "element \(index) of the array: expected a JSON object, found \(element.value.typeName)")
       }
       records.append(SourceRecord(location: location, fields: object))
     }
@@ -105,7 +108,8 @@ public enum RecordReader {
       guard row.fields.count == header.fields.count else {
         problems.append(
           InputError(
-            .malformedCSV, at: location, "\(row.fields.count) fields, expected \(header.fields.count) as in the header"))
+            .malformedCSV, at: location, "\(row.fields.count) fields, expected \(header.fields.count) as in the header")
+        )
         continue
       }
       let entries = zip(header.fields, row.fields).map { (key: $0, value: JSONValue.string($1)) }

@@ -61,7 +61,8 @@ struct RecordFields {
     var strings: [String] = []
     for (index, item) in items.enumerated() {
       guard let text = item.stringValue else {
-        throw InputError(.wrongType, at: location.field("\(key)[\(index)]"), "expected a string, found \(item.typeName)")
+        throw InputError(
+          .wrongType, at: location.field("\(key)[\(index)]"), "expected a string, found \(item.typeName)")
       }
       strings.append(text)
     }

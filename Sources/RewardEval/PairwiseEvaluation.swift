@@ -34,7 +34,8 @@ public enum PairwiseEvaluation {
       let batch = pairs[start..<min(pairs.count, start + batchSize)]
       let rewards = try await model.score(batch.flatMap { [$0.chosenCandidate, $0.rejectedCandidate] })
       guard rewards.count == 2 * batch.count else {
-        throw ConfigurationError("model '\(model.name)' returned \(rewards.count) rewards for \(2 * batch.count) candidates")
+        throw ConfigurationError(
+          "model '\(model.name)' returned \(rewards.count) rewards for \(2 * batch.count) candidates")
       }
       for i in batch.indices.map({ $0 - start }) {
         let margin = rewards[2 * i].value - rewards[2 * i + 1].value

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import RewardCore
 
 /// The built-in featurizer (no download): hashed word n-grams, the hashing trick of Weinberger
@@ -58,7 +59,9 @@ public struct HashedNGramFeaturizer: Featurizer {
       throw ConfigurationError("featurizer descriptor is not of kind '\(kind)'")
     }
     func int(_ key: String) throws(ConfigurationError) -> Int64 {
-      guard case .int(let value) = object[key] else { throw ConfigurationError("featurizer.\(key): expected an integer") }
+      guard case .int(let value) = object[key] else {
+        throw ConfigurationError("featurizer.\(key): expected an integer")
+      }
       return value
     }
     var configuration = Configuration()
@@ -156,5 +159,3 @@ public struct HashedNGramFeaturizer: Featurizer {
     }
   }
 }
-
-import Foundation

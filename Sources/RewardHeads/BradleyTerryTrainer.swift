@@ -40,6 +40,14 @@ public struct TrainingResult: Sendable {
   public var bestEpoch: Int
   public var trainPairs: Int
   public var validationPairs: Int
+  /// Wall-clock seconds of the optimisation (all epochs, including per-epoch evaluation).
+  public var trainSeconds: Double
+  /// Set by `TrainingRun`: time spent turning texts into features, and how many texts.
+  public var featurizeSeconds = 0.0
+  public var featurizedTexts = 0
+
+  /// Pair-updates per second: training pairs × epochs run / training time.
+  public var pairsPerSecond: Double { trainSeconds > 0 ? Double(trainPairs * history.count) / trainSeconds : 0 }
 }
 
 /// Mini-batch AdamW training of a linear Bradley–Terry head, seeded and deterministic (single
@@ -98,6 +106,7 @@ public struct BradleyTerryTrainer: Sendable {
     var epochsWithoutImprovement = 0
     let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
 
+    let trainingStarted = Date()
     for epoch in 1...configuration.epochs {
       let started = Date()
       generator.shuffle(&train)
@@ -131,7 +140,7 @@ public struct BradleyTerryTrainer: Sendable {
     }
     return TrainingResult(
       weights: best.weights, history: history, bestEpoch: best.epoch, trainPairs: train.count,
-      validationPairs: validation.count)
+      validationPairs: validation.count, trainSeconds: Date().timeIntervalSince(trainingStarted))
   }
 
   /// Loss, strict accuracy (ties in the label are not counted; a tied score counts as wrong)

@@ -71,7 +71,8 @@ public struct Checkpoint: Sendable {
     let weights = try SafeTensorsFile(path: directory + "/" + weightsFile).floats(weightsTensor)
     guard weights.count == Int(dimension) else {
       throw ConfigurationError(
-        "\(directory)/\(weightsFile): tensor '\(weightsTensor)' has \(weights.count) values, config.json says \(dimension)")
+        "\(directory)/\(weightsFile): tensor '\(weightsTensor)' has \(weights.count) values, config.json says \(dimension)"
+      )
     }
     return Checkpoint(
       headKind: kind, featurizer: featurizer, training: object["training"] ?? .null,
@@ -83,7 +84,8 @@ public struct Checkpoint: Sendable {
     guard headKind == BradleyTerryHead.kind else {
       throw ConfigurationError("unknown head kind '\(headKind)'; expected '\(BradleyTerryHead.kind)'")
     }
-    return try LinearRewardModel(name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), weights: weights)
+    return try LinearRewardModel(
+      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), weights: weights)
   }
 }
 
@@ -98,7 +100,9 @@ public enum FeaturizerFactory {
     let kind = descriptor.objectValue?["kind"]?.stringValue ?? "<missing>"
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
-    default: throw ConfigurationError("featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)'")
+    default:
+      throw ConfigurationError(
+        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)'")
     }
   }
 }
@@ -112,7 +116,8 @@ public enum PrettyJSON {
   public static func format(_ value: JSONValue, indent: String = "") -> String {
     let inner = indent + "  "
     switch value {
-    case .array(let items) where !items.isEmpty && items.contains(where: { $0.arrayValue != nil || $0.objectValue != nil }):
+    case .array(let items)
+    where !items.isEmpty && items.contains(where: { $0.arrayValue != nil || $0.objectValue != nil }):
       return "[\n" + items.map { inner + format($0, indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
     case .object(let object) where !object.isEmpty:
       let lines = object.entries.map { entry -> String in

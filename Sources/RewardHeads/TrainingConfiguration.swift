@@ -28,7 +28,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     guard weightDecay >= 0 else { throw ConfigurationError("weight decay must be ≥ 0") }
     guard (0..<0.5).contains(labelSmoothing) else { throw ConfigurationError("label smoothing must be in [0, 0.5)") }
     guard centerRewardsCoefficient >= 0 else { throw ConfigurationError("center-rewards coefficient must be ≥ 0") }
-    guard (0..<1).contains(validationFraction) else { throw ConfigurationError("validation fraction must be in [0, 1)") }
+    guard (0..<1).contains(validationFraction) else {
+      throw ConfigurationError("validation fraction must be in [0, 1)")
+    }
     guard patience >= 1 else { throw ConfigurationError("patience must be ≥ 1") }
   }
 

@@ -18,8 +18,12 @@ public struct TrainingRun: Sendable {
     _ dataset: PreferenceDataset, progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) async throws -> (checkpoint: Checkpoint, result: TrainingResult) {
     let trainer = BradleyTerryTrainer(configuration: configuration)
+    let featurizeStart = Date()
     let pairs = try await trainer.featurePairs(dataset.allPairs, featurizer: featurizer, progress: progress)
-    let result = try trainer.train(pairs, dimension: featurizer.dimension, progress: progress)
+    let featurizeSeconds = Date().timeIntervalSince(featurizeStart)
+    var result = try trainer.train(pairs, dimension: featurizer.dimension, progress: progress)
+    result.featurizeSeconds = featurizeSeconds
+    result.featurizedTexts = 2 * pairs.count
     let best = result.history[result.bestEpoch - 1]
     var metrics = JSONObject([
       ("best_epoch", .int(Int64(result.bestEpoch))), ("train_pairs", .int(Int64(result.trainPairs))),

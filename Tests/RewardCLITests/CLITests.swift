@@ -157,7 +157,9 @@ enum Paths {
     let strict = try RewardBinary.run(["eval", "--model", checkpoint, Paths.fixture("autoj.jsonl")])
     #expect(strict.status != 0)
     #expect(strict.stderr.contains("autoj.jsonl:3: tie"))
-    let skipping = try RewardBinary.run(["eval", "--model", checkpoint, "--skip-invalid", "--json", Paths.fixture("autoj.jsonl")])
+    let skipping = try RewardBinary.run([
+      "eval", "--model", checkpoint, "--skip-invalid", "--json", Paths.fixture("autoj.jsonl"),
+    ])
     #expect(skipping.status == 0)
     let report = try JSONParser.parse(skipping.stdout).objectValue
     #expect(report?["overall"]?.objectValue?["pairs"] == .int(2))

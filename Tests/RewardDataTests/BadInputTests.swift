@@ -26,7 +26,8 @@ import Testing
   }
 
   @Test func malformedJSONNamesTheLine() throws {
-    let file = try TemporaryFile("bad.jsonl", good + "\n" + good + "\n" + #"{"prompt": "P", "chosen": "A" "rejected": "B"}"# + "\n")
+    let file = try TemporaryFile(
+      "bad.jsonl", good + "\n" + good + "\n" + #"{"prompt": "P", "chosen": "A" "rejected": "B"}"# + "\n")
     let e = error { _ = try PreferenceReader.read([file.path]) }
     #expect(e?.kind == .malformedJSON)
     #expect(e?.location.line == 3)
@@ -42,7 +43,8 @@ import Testing
   }
 
   @Test func missingField() throws {
-    let file = try TemporaryFile("missing.jsonl", good + "\n" + #"{"prompt": "P", "chosen": "A", "rejectd": "B"}"# + "\n")
+    let file = try TemporaryFile(
+      "missing.jsonl", good + "\n" + #"{"prompt": "P", "chosen": "A", "rejectd": "B"}"# + "\n")
     let e = error { _ = try PreferenceReader.read([file.path], options: ReadOptions(format: .trl)) }
     #expect(e?.kind == .missingField)
     #expect(e?.location == SourceLocation(file: file.path, line: 2, field: "rejected"))
@@ -58,7 +60,8 @@ import Testing
   }
 
   @Test func wrongTypeInsideMessages() throws {
-    let line = #"{"prompt": [{"role": "user", "content": "Q"}], "chosen": [{"role": "assistant", "content": 3}], "rejected": [{"role": "assistant", "content": "B"}]}"#
+    let line =
+      #"{"prompt": [{"role": "user", "content": "Q"}], "chosen": [{"role": "assistant", "content": 3}], "rejected": [{"role": "assistant", "content": "B"}]}"#
     let file = try TemporaryFile("messages.jsonl", line + "\n")
     let e = error { _ = try PreferenceReader.read([file.path]) }
     #expect(e?.kind == .wrongType)
@@ -76,7 +79,8 @@ import Testing
   }
 
   @Test func emptyResponse() throws {
-    let file = try TemporaryFile("empty.jsonl", good + "\n" + #"{"prompt": "P", "chosen": "A", "rejected": "  \n"}"# + "\n")
+    let file = try TemporaryFile(
+      "empty.jsonl", good + "\n" + #"{"prompt": "P", "chosen": "A", "rejected": "  \n"}"# + "\n")
     let e = error { _ = try PreferenceReader.read([file.path]) }
     #expect(e?.kind == .emptyResponse)
     #expect(e?.location == SourceLocation(file: file.path, line: 2, field: "rejected"))

@@ -125,7 +125,8 @@ import Testing
   }
 
   @Test func writerRoundTripsPairs() throws {
-    let original = try read("alpacaeval.json.gz").pairs + read("trl-conversational-explicit.jsonl").pairs
+    let original =
+      try read("alpacaeval.json.gz").pairs + read("trl-conversational-explicit.jsonl").pairs
       + read("rewardbench.jsonl").pairs
     let file = try TemporaryFile("round-trip.jsonl", PreferenceWriter.jsonLines(original))
     let back = try PreferenceReader.read([file.path]).pairs

@@ -110,7 +110,11 @@ import Testing
     let c = try BradleyTerryTrainer(configuration: configuration).train(pairs, dimension: 30)
     #expect(a.weights == b.weights)
     #expect(a.weights != c.weights)
-    #expect(a.history == b.history.map { var m = $0; m.seconds = a.history[$0.epoch - 1].seconds; return m })
+    #expect(
+      a.history
+        == b.history.map {
+          var m = $0; m.seconds = a.history[$0.epoch - 1].seconds; return m
+        })
   }
 
   @Test func rejectsInvalidSettings() {

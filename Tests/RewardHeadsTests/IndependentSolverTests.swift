@@ -87,7 +87,9 @@ import Testing
       Double(test.count(where: { score($0.chosen) > score($0.rejected) })) / Double(test.count)
     }
     let ourAccuracy = accuracy { v in zip(v.indices, v.values).reduce(0) { $0 + Double(ours[Int($1.0)] * $1.1) } }
-    let referenceAccuracy = accuracy { v in zip(v.indices, v.values).reduce(0) { $0 + reference[Int($1.0)] * Double($1.1) } }
+    let referenceAccuracy = accuracy { v in
+      zip(v.indices, v.values).reduce(0) { $0 + reference[Int($1.0)] * Double($1.1) }
+    }
     #expect(abs(ourAccuracy - referenceAccuracy) <= 0.01, "ours \(ourAccuracy), Newton \(referenceAccuracy)")
     #expect(ourAccuracy > 0.55)  // well above chance on this data
   }
