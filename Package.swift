@@ -1,6 +1,5 @@
-// TEMPORARY (lead-only while helpers work): REWARDKIT_LEAD_ONLY=1 drops the targets under construction.
-import Foundation
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 // Layers, lowest first: Core → Data → Tensor → Features → Heads → Eval → CLI.
@@ -18,6 +17,10 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
   ],
   targets: [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -37,6 +40,17 @@ let package = Package(
         "RewardCore", "RewardData", "RewardRules", "RewardHeads", .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData"]),
+    .target(
+      name: "RewardRemote",
+      dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+    .target(
+      name: "RewardServer",
+      dependencies: [
+        "RewardCore", "RewardSpec", "RewardHeads",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .target(
       name: "RewardCLI",
       dependencies: [
@@ -58,14 +72,20 @@ let package = Package(
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(
+      name: "RewardServerTests",
+      dependencies: [
+        "RewardServer", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )
 
+// TEMPORARY, while several engineers build at once: REWARDKIT_LEAD_ONLY=1 drops targets under construction.
 if ProcessInfo.processInfo.environment["REWARDKIT_LEAD_ONLY"] != nil {
   let excluded: Set<String> = [
     "RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests",
-    "RewardTensorTests",
+    "RewardTensorTests", "RewardRemote", "RewardServer", "RewardServerTests",
   ]
   package.targets.removeAll { excluded.contains($0.name) }
 }
