@@ -39,7 +39,7 @@ let package = Package(
       dependencies: [
         "RewardCore", "RewardData", "RewardRules", "RewardHeads", .product(name: "Yams", package: "Yams"),
       ]),
-    .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData"]),
+    .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -69,6 +69,7 @@ let package = Package(
     .testTarget(
       name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardEval"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
+    .testTarget(name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"]),
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
@@ -85,7 +86,8 @@ let package = Package(
 if ProcessInfo.processInfo.environment["REWARDKIT_LEAD_ONLY"] != nil {
   let excluded: Set<String> = [
     "RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests",
-    "RewardTensorTests", "RewardRemote", "RewardServer", "RewardServerTests",
+    "RewardTensorTests", "RewardRemote", "RewardServer", "RewardServerTests", "RewardEval", "RewardEvalTests",
+    "RewardCLI", "reward", "RewardCLITests", "RewardHeadsTests",
   ]
   package.targets.removeAll { excluded.contains($0.name) }
 }
