@@ -56,3 +56,56 @@ struct OverlapTests {
       abs(ChrF().corpusScore(hypotheses: hypotheses, references: references) - corpus["chrf"]!.doubleValue!) < 1e-6)
   }
 }
+
+/// Independent, obviously-correct n-gram counting on Strings, to check the packed-key fast paths
+/// (10-bit scalars, dense ids, two-word fallback) on text in many scripts.
+struct OverlapFastPathTests {
+  static func naiveMatches(_ h: [String], _ r: [String], order: Int) -> Int {
+    func grams(_ items: [String]) -> [String: Int] {
+      var counts: [String: Int] = [:]
+      if items.count >= order {
+        for start in 0...(items.count - order) {
+          counts[items[start..<(start + order)].joined(separator: "\u{1}"), default: 0] += 1
+        }
+      }
+      return counts
+    }
+    let reference = grams(r)
+    return grams(h).reduce(0) { $0 + min($1.value, reference[$1.key] ?? 0) }
+  }
+
+  /// 3000 CJK characters from a 2000-character range: more than 2^10 distinct scalars, so chrF
+  /// numbers them densely with 11 bits and orders 6 take the two-word path.
+  static func cjk(step: UInt32) -> String {
+    var scalars = String.UnicodeScalarView()
+    for k: UInt32 in 0..<3000 { scalars.append(Unicode.Scalar(0x4E00 + (k * step) % 2000)!) }
+    return String(scalars)
+  }
+
+  @Test(arguments: [
+    ("the cat sat on the mat", "the cat is on the mat"),
+    ("猫はマットの上に座った。猫は眠い", "猫がマットの上にいる。猫は眠い"),
+    ("Ωμέγα 😀 emoji 😀 mix Ωμέγα", "mix 😀 Ωμέγα emoji"),
+    (OverlapFastPathTests.cjk(step: 7), OverlapFastPathTests.cjk(step: 5)),
+  ])
+  func chrFMatchesNaiveCounting(hypothesis: String, reference: String) {
+    let h = hypothesis.unicodeScalars.filter { !$0.properties.isWhitespace }.map { String($0) }
+    let r = reference.unicodeScalars.filter { !$0.properties.isWhitespace }.map { String($0) }
+    let stats = ChrF().statistics(hypothesis: hypothesis, reference: reference)
+    for n in 1...6 {
+      #expect(stats.matches[n - 1] == Self.naiveMatches(h, r, order: n), "order \(n)")
+    }
+  }
+
+  @Test func packedAndTwoWordKeysCountTheSame() {
+    var generator = SeededGenerator(seed: 7)
+    let h = (0..<2_000).map { _ in UInt64(1 + generator.nextIndex(below: 40)) }
+    let r = (0..<2_000).map { _ in UInt64(1 + generator.nextIndex(below: 40)) }
+    for order in 1...4 {
+      let naive = Self.naiveMatches(h.map(String.init), r.map(String.init), order: order)
+      // 16 bits × 4 fits one key; 17 bits × 4 takes the dictionary of two-word keys.
+      #expect(NGramMatcher.clippedMatches(hypothesis: h, reference: r, order: order, bitsPerID: 16) == naive)
+      #expect(NGramMatcher.clippedMatches(hypothesis: h, reference: r, order: order, bitsPerID: 17) == naive)
+    }
+  }
+}

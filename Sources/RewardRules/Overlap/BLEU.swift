@@ -37,30 +37,18 @@ public struct BLEU: Sendable {
   }
 
   public func statistics(hypothesis: String, reference: String) -> BLEUStatistics {
-    let hypothesisTokens = SacreBLEUTokenizer13a.tokenize(lowercase ? hypothesis.lowercased() : hypothesis)
-    let referenceTokens = SacreBLEUTokenizer13a.tokenize(lowercase ? reference.lowercased() : reference)
-    var vocabulary: [Substring: UInt64] = [:]
-    func ids(_ tokens: [Substring]) -> [UInt64] {
-      tokens.map { token in
-        if let id = vocabulary[token] { return id }
-        let id = UInt64(vocabulary.count + 1)
-        vocabulary[token] = id
-        return id
-      }
-    }
-    let hypothesisIDs = ids(hypothesisTokens)
-    let referenceIDs = ids(referenceTokens)
+    let hypothesisText = SacreBLEUTokenizer13a.tokenizeScalars(lowercase ? hypothesis.lowercased() : hypothesis)
+    let referenceText = SacreBLEUTokenizer13a.tokenizeScalars(lowercase ? reference.lowercased() : reference)
+    var vocabulary = TokenInterner(expectedTokens: hypothesisText.tokens.count + referenceText.tokens.count)
+    let hypothesisIDs = hypothesisText.tokens.map { vocabulary.id(of: hypothesisText.scalars[$0]) }
+    let referenceIDs = referenceText.tokens.map { vocabulary.id(of: referenceText.scalars[$0]) }
     var stats = BLEUStatistics.zero(order: maximumOrder)
     stats.hypothesisLength = hypothesisIDs.count
     stats.referenceLength = referenceIDs.count
+    let bits = NGramMatcher.bits(forMaximumID: UInt64(vocabulary.count))
     for n in 1...maximumOrder {
-      let referenceCounts = NGramCounter.count(referenceIDs, order: n)
-      let hypothesisCounts = NGramCounter.count(hypothesisIDs, order: n)
-      var matched = 0
-      for (gram, count) in hypothesisCounts {
-        if let referenceCount = referenceCounts[gram] { matched += min(count, referenceCount) }
-      }
-      stats.matches[n - 1] = matched
+      stats.matches[n - 1] = NGramMatcher.clippedMatches(
+        hypothesis: hypothesisIDs, reference: referenceIDs, order: n, bitsPerID: bits)
       stats.totals[n - 1] = max(0, hypothesisIDs.count - n + 1)
     }
     return stats

@@ -33,28 +33,42 @@ public struct ChrF: Sendable {
     self.lowercase = lowercase
   }
 
-  private func characters(_ text: String) -> [UInt64] {
-    (lowercase ? text.lowercased() : text).unicodeScalars.compactMap {
-      SacreBLEUTokenizer13a.isPythonSpace($0) ? nil : UInt64($0.value)
+  /// Non-whitespace characters as ids ≥ 1: the scalar value + 1 when every scalar of the pair is
+  /// below 1023 (10 bits, so six fit in one key), otherwise dense ids numbered per pair.
+  private func characterIDs(_ hypothesis: String, _ reference: String) -> (
+    hypothesis: [UInt64], reference: [UInt64], bits: Int
+  ) {
+    func scalars(_ text: String) -> [UInt64] {
+      (lowercase ? text.lowercased() : text).unicodeScalars.compactMap {
+        SacreBLEUTokenizer13a.isPythonSpace($0) ? nil : UInt64($0.value) + 1
+      }
     }
+    var h = scalars(hypothesis)
+    var r = scalars(reference)
+    let largest = max(h.max() ?? 1, r.max() ?? 1)
+    if largest < 1024 { return (h, r, 10) }
+    var dense: [UInt64: UInt64] = [:]
+    func denseID(_ value: UInt64) -> UInt64 {
+      if let id = dense[value] { return id }
+      let id = UInt64(dense.count + 1)
+      dense[value] = id
+      return id
+    }
+    h = h.map(denseID)
+    r = r.map(denseID)
+    return (h, r, NGramMatcher.bits(forMaximumID: UInt64(dense.count)))
   }
 
   public func statistics(hypothesis: String, reference: String) -> ChrFStatistics {
-    let hypothesisChars = characters(hypothesis)
-    let referenceChars = characters(reference)
+    let (hypothesisChars, referenceChars, bits) = characterIDs(hypothesis, reference)
     var stats = ChrFStatistics.zero(order: characterOrder)
     for n in 1...characterOrder {
-      let hypothesisCounts = NGramCounter.count(hypothesisChars, order: n, bitsPerID: 21)
-      let referenceCounts = NGramCounter.count(referenceChars, order: n, bitsPerID: 21)
-      var matched = 0
-      for (gram, count) in hypothesisCounts {
-        if let referenceCount = referenceCounts[gram] { matched += min(count, referenceCount) }
-      }
       let referenceTotal = max(0, referenceChars.count - n + 1)
       // sacreBLEU does not count hypothesis n-grams when the reference has none of that order.
       stats.hypothesis[n - 1] = referenceTotal > 0 ? max(0, hypothesisChars.count - n + 1) : 0
       stats.reference[n - 1] = referenceTotal
-      stats.matches[n - 1] = matched
+      stats.matches[n - 1] = NGramMatcher.clippedMatches(
+        hypothesis: hypothesisChars, reference: referenceChars, order: n, bitsPerID: bits)
     }
     return stats
   }
