@@ -174,6 +174,13 @@ struct BertEmbeddings: Sendable {
   }
 }
 
+/// out += residual (same shape).
+func addResidual(_ residual: Matrix, to out: inout Matrix) {
+  residual.values.withUnsafeBufferPointer { x in
+    out.values.withUnsafeMutableBufferPointer { o in VectorMath.add(x.baseAddress!, into: o.baseAddress!, count: o.count) }
+  }
+}
+
 /// Multi-head self-attention with one fused Q/K/V projection; padded keys are masked out, and
 /// each (sequence, head) product is one BLAS call on strided views of the fused matrix.
 struct BertAttention: Sendable {
@@ -204,7 +211,7 @@ struct BertAttention: Sendable {
     let qkv = queryKeyValue(hidden)
     var context = Matrix(rows: hidden.rows, columns: h)
     var scores = [Float](repeating: 0, count: length * length)
-    let mask = batch.attentionMask.map(Float.init)
+    let mask = batch.floatMask
     qkv.values.withUnsafeBufferPointer { qkvBuffer in
       context.values.withUnsafeMutableBufferPointer { contextBuffer in
         scores.withUnsafeMutableBufferPointer { scoreBuffer in
@@ -235,11 +242,7 @@ struct BertAttention: Sendable {
       }
     }
     var out = output(context)
-    out.values.withUnsafeMutableBufferPointer { o in
-      hidden.values.withUnsafeBufferPointer { x in
-        for i in 0..<o.count { o[i] += x[i] }
-      }
-    }
+    addResidual(hidden, to: &out)
     norm(&out)
     return out
   }
@@ -266,11 +269,7 @@ struct BertFeedForward: Sendable {
     case .relu: for i in inner.values.indices { inner.values[i] = max(0, inner.values[i]) }
     }
     var out = output(inner)
-    out.values.withUnsafeMutableBufferPointer { o in
-      hidden.values.withUnsafeBufferPointer { x in
-        for i in 0..<o.count { o[i] += x[i] }
-      }
-    }
+    addResidual(hidden, to: &out)
     norm(&out)
     return out
   }

@@ -23,6 +23,9 @@ public struct SentenceEncoder: Sendable {
   public var maxLength: Int
   /// Texts per forward pass.
   public var batchSize: Int = 32
+  /// Batches encoded at once (one per core by default); 1 runs batches one after another
+  /// with OpenBLAS's own threads instead.
+  public var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
 
   public init(model: BertModel, tokenizer: WordPieceTokenizer, pooling: Pooling = .mean, normalize: Bool = false, maxLength: Int? = nil) {
     self.model = model
@@ -61,19 +64,31 @@ public struct SentenceEncoder: Sendable {
     embed(encodings: texts.map { tokenizer.encode($0, maxLength: maxLength) })
   }
 
-  /// One embedding per encoding (already truncated to `maxLength`), in order.
+  /// One embedding per encoding (already truncated to `maxLength`), in order. Batches run in
+  /// parallel, one per core, each on single-threaded BLAS: whole batches are the coarsest unit of
+  /// work, so cores never wait on each other inside a layer (OpenBLAS's own threads would sync
+  /// on every matrix product). The longest batches go first so the last ones to finish are short.
   public func embed(encodings: [Encoding]) -> [[Float]] {
-    var results = [[Float]](repeating: [], count: encodings.count)
-    let order = encodings.indices.sorted { encodings[$0].count < encodings[$1].count }
-    var start = 0
-    while start < order.count {
-      let members = Array(order[start..<min(start + batchSize, order.count)])
-      let batch = TokenBatch(members.map { encodings[$0] }, paddingID: tokenizer.paddingTokenID)
-      let pooled = pool(model(batch), batch)
-      for (member, vector) in zip(members, pooled) { results[member] = vector }
-      start += members.count
+    let order = encodings.indices.sorted { encodings[$0].count > encodings[$1].count }
+    let batches = stride(from: 0, to: order.count, by: max(1, batchSize)).map {
+      Array(order[$0..<min($0 + max(1, batchSize), order.count)])
     }
-    return results
+    let results = EmbeddingSlots(count: encodings.count)
+    let work: @Sendable (Int) -> Void = { [self] batchIndex in
+      let members = batches[batchIndex]
+      let batch = TokenBatch(members.map { encodings[$0] }, paddingID: tokenizer.paddingTokenID)
+      results.set(members, pool(model(batch), batch))
+    }
+    let workers = min(threadCount, batches.count)
+    if workers > 1 {
+      let blasThreads = BLAS.threadCount
+      BLAS.threadCount = 1
+      defer { BLAS.threadCount = blasThreads }
+      DispatchQueue.concurrentPerform(iterations: batches.count, execute: work)
+    } else {
+      for index in batches.indices { work(index) }
+    }
+    return results.values
   }
 
   func pool(_ hidden: Matrix, _ batch: TokenBatch) -> [[Float]] {
@@ -129,5 +144,25 @@ struct SentenceTransformerSettings {
       normalize = modules.contains { $0.objectValue?["type"]?.stringValue?.hasSuffix(".Normalize") == true }
     }
     if case .int(let n)? = object("sentence_bert_config.json")?.objectValue?["max_seq_length"] { maxLength = Int(n) }
+  }
+}
+
+/// Per-text results written by concurrent batches (each batch owns distinct slots).
+private final class EmbeddingSlots: @unchecked Sendable {
+  private var slots: [[Float]]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = [[Float]](repeating: [], count: count) }
+
+  func set(_ indices: [Int], _ vectors: [[Float]]) {
+    lock.lock()
+    defer { lock.unlock() }
+    for (index, vector) in zip(indices, vectors) { slots[index] = vector }
+  }
+
+  var values: [[Float]] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots
   }
 }

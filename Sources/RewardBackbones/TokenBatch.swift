@@ -6,6 +6,8 @@ public struct TokenBatch: Sendable, Equatable {
   public let ids: [Int32]
   public let typeIDs: [Int32]
   public let attentionMask: [Int32]
+  /// The mask as floats, to multiply attention probabilities by.
+  let floatMask: [Float]
   private let extents: [Int]
 
   /// Pads each encoding on the right to the longest one (mask 0, id `paddingID`).
@@ -30,6 +32,7 @@ public struct TokenBatch: Sendable, Equatable {
     self.ids = ids
     typeIDs = types
     attentionMask = mask
+    floatMask = mask.map(Float.init)
     self.extents = extents
   }
 

@@ -150,7 +150,16 @@ public struct SafeTensorsFile: Sendable {
       let base = raw.baseAddress!.advanced(by: start - data.startIndex)
       func load<T>(_ type: T.Type, _ i: Int) -> T { base.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self) }
       switch info.dtype {
-      case .f32: return (0..<count).map { Float(bitPattern: UInt32(littleEndian: load(UInt32.self, $0))) }
+      case .f32:
+        #if _endian(little)
+          // The file's bytes are already the host's floats: one copy instead of a per-element loop.
+          return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4))
+            initialized = count
+          }
+        #else
+          return (0..<count).map { Float(bitPattern: UInt32(littleEndian: load(UInt32.self, $0))) }
+        #endif
       case .f64: return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: load(UInt64.self, $0)))) }
       case .f16: return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: load(UInt16.self, $0)))) }
       case .bf16: return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: load(UInt16.self, $0))) << 16) }

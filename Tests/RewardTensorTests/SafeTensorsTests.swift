@@ -147,6 +147,7 @@ import Testing
     let e = [exp(Float(-2)), exp(Float(-1)), 1]
     let sum = e.reduce(0, +)
     for (a, b) in zip(row, e.map { $0 / sum } + [0]) { #expect(abs(a - b) < 1e-6) }
-    for x: Float in [-80, -20, -5.5, -0.3, 0] { #expect(abs(Activations.fastExp(x) - exp(x)) <= 2e-7 * exp(x) + 1e-38) }
+    for x: Float in [-80, -20, -5.5, -0.3, 0] { #expect(abs(VectorMath.exp(x) - exp(x)) <= 3e-7 * exp(x) + 1e-38) }
+    for x: Float in [-4, -1, -0.1, 0, 0.3, 2.5] { #expect(abs(VectorMath.erf(x) - erf(x)) < 2e-7) }
   }
 }
