@@ -49,7 +49,7 @@ let package = Package(
         "RewardCore", "RewardSpec", "RewardHeads",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
       ]),
     .target(
       name: "RewardCLI",
@@ -67,7 +67,7 @@ let package = Package(
       name: "RewardDataTests", dependencies: ["RewardData"], resources: [.copy("Fixtures")]),
     .testTarget(name: "RewardTensorTests", dependencies: ["RewardTensor"]),
     .testTarget(
-      name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardEval"]),
+      name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
     .testTarget(name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"]),
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"]),
@@ -87,7 +87,8 @@ if ProcessInfo.processInfo.environment["REWARDKIT_LEAD_ONLY"] != nil {
   let excluded: Set<String> = [
     "RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests",
     "RewardTensorTests", "RewardRemote", "RewardServer", "RewardServerTests", "RewardEval", "RewardEvalTests",
-    "RewardCLI", "reward", "RewardCLITests", "RewardHeadsTests",
+    "RewardCLI", "reward", "RewardCLITests",
   ]
   package.targets.removeAll { excluded.contains($0.name) }
+  package.products.removeAll { excluded.contains($0.name) }
 }

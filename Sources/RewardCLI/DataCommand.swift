@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import RewardCore
 import RewardData
+import RewardHeads
 
 struct DataCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data", abstract: "Look at and prepare preference data.",
-    subcommands: [InspectCommand.self, SplitCommand.self])
+    subcommands: [InspectCommand.self, SplitCommand.self, StrengthCommand.self])
 }
 
 struct InspectCommand: AsyncParsableCommand {
@@ -136,5 +137,73 @@ struct SplitCommand: AsyncParsableCommand {
     try writeOutput(PreferenceWriter.jsonLines(train), to: trainOut)
     try writeOutput(PreferenceWriter.jsonLines(test), to: testOut)
     terminal.note("wrote \(train.count) pairs to \(trainOut) and \(test.count) pairs to \(testOut)")
+  }
+}
+
+extension StrengthPolicy.Action: ExpressibleByArgument {}
+
+struct StrengthCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "strength",
+    abstract: "Estimate each pair's preference strength with a (preferably ensemble) model and clean the data.",
+    discussion: """
+      The strength of a pair is the mean over ensemble members of r_chosen − r_rejected, with its
+      standard deviation ("Secrets of RLHF II"). Pairs below --suspect-below are likely mislabelled:
+      flag them, flip them or drop them (--action). Optionally give kept pairs an adaptive margin
+      (--adaptive-margin SCALE: margin = SCALE × max(strength, 0)) or soften weak pairs
+      (--smooth-below T --smoothing ε). Writes TRL records with `strength_mean`, `strength_std` and
+      `suspect` added; `reward train` reads them back.
+      """)
+
+  @Option(help: "Checkpoint directory (an ensemble gives a standard deviation too).")
+  var model: String
+
+  @Argument(help: "Preference files.")
+  var files: [String]
+
+  @OptionGroup var data: DataOptions
+
+  @Option(help: "Where to write the annotated pairs (JSON Lines; `-` for standard output).")
+  var out: String
+
+  @Option(help: "Pairs whose mean strength is below this are suspects.")
+  var suspectBelow = -1.0
+
+  @Option(help: "What to do with suspects: flag, flip or drop.")
+  var action: StrengthPolicy.Action = .flag
+
+  @Option(help: "Give kept pairs margin = SCALE × max(strength, 0).")
+  var adaptiveMargin: Double?
+
+  @Option(help: "Soften pairs whose strength is below this (but not suspects) to a soft label 1 − ε.")
+  var smoothBelow: Double?
+
+  @Option(help: "ε for --smooth-below.")
+  var smoothing = 0.1
+
+  func run() async throws {
+    let terminal = Terminal(quiet: out == "-")
+    let rewardModel = try Checkpoint.load(from: model).rewardModel(name: model)
+    let pairs = try data.read(files, terminal: terminal).allPairs
+    let strengths = try await PreferenceStrength.estimate(rewardModel, pairs: pairs)
+    let policy = StrengthPolicy(
+      suspectBelow: suspectBelow, action: action, adaptiveMarginScale: adaptiveMargin, smoothBelow: smoothBelow,
+      smoothing: smoothing)
+    let outcome = policy.apply(pairs, strengths: strengths)
+    var text = ""
+    for (pair, strength, suspect) in outcome.pairs {
+      guard var record = PreferenceWriter.record(pair).objectValue else { continue }
+      record["strength_mean"] = .double(strength.mean)
+      record["strength_std"] = .double(strength.std)
+      record["suspect"] = .bool(suspect)
+      JSONValue.object(record).write(into: &text)
+      text += "\n"
+    }
+    try writeOutput(text, to: out)
+    let means = strengths.map(\.mean).sorted()
+    terminal.note(
+      "\(pairs.count) pairs; strength median \(format(means.isEmpty ? 0 : means[means.count / 2], 3)); "
+        + "\(outcome.suspects) suspects below \(suspectBelow) (\(outcome.flipped) flipped, \(outcome.dropped) dropped), "
+        + "\(outcome.smoothed) smoothed; wrote \(outcome.pairs.count) pairs to \(out)")
   }
 }

@@ -8,6 +8,7 @@ import RewardHeads
 /// The learned-head families `reward train` can fit.
 enum HeadKind: String, ExpressibleByArgument, CaseIterable {
   case bt
+  case ensemble
 }
 
 /// Options of the built-in hashed n-gram featurizer.
@@ -95,6 +96,21 @@ struct TrainCommand: AsyncParsableCommand {
   @Option(help: "Epochs without validation improvement before stopping.")
   var patience = 3
 
+  @Option(help: "Ensemble members (--head ensemble): heads from different seeds and bootstrap resamples.")
+  var members = 5
+
+  @Option(help: "How an ensemble aggregates its members: mean, min (worst case) or conservative (mean − k·std).")
+  var aggregate = "mean"
+
+  @Option(help: "k of the conservative aggregation mean − k·std.")
+  var conservativeK = 1.0
+
+  @Flag(help: "Resample the training pairs with replacement (always on for ensemble members).")
+  var bootstrap = false
+
+  @Flag(help: "Fit a temperature on the validation split so σ((r_c − r_r)/T) is calibrated; reports ECE before/after.")
+  var calibrate = false
+
   @OptionGroup(title: "Hashed n-gram featurizer") var features: FeaturizerOptions
   @OptionGroup(title: "Reading data") var data: DataOptions
 
@@ -114,6 +130,7 @@ struct TrainCommand: AsyncParsableCommand {
     configuration.validationFraction = validationFraction
     configuration.patience = patience
     configuration.seed = seed
+    configuration.bootstrap = bootstrap
     return configuration
   }
 
@@ -123,6 +140,13 @@ struct TrainCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError(error.message)
     }
+    guard head != .ensemble || members >= 2 else { throw ValidationError("--members must be ≥ 2 for an ensemble") }
+    guard ["mean", "min", "conservative"].contains(aggregate) else {
+      throw ValidationError("--aggregate must be mean, min or conservative, got '\(aggregate)'")
+    }
+    guard !calibrate || validationFraction > 0 else {
+      throw ValidationError("--calibrate needs a validation split (--validation-fraction > 0)")
+    }
   }
 
   func run() async throws {
@@ -130,7 +154,10 @@ struct TrainCommand: AsyncParsableCommand {
     let dataset = try data.read(files, terminal: terminal)
     for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }
     terminal.note("\(dataset.allPairs.count) pairs")
-    let run = TrainingRun(featurizer: try features.makeFeaturizer(), configuration: trainingConfiguration)
+    let run = TrainingRun(
+      featurizer: try features.makeFeaturizer(), configuration: trainingConfiguration,
+      members: head == .ensemble ? members : 1, aggregation: try EnsembleAggregation.parse(aggregate, k: conservativeK),
+      calibrate: calibrate)
     let (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
     try checkpoint.save(to: out)
     let best = result.history[result.bestEpoch - 1]
@@ -143,10 +170,17 @@ struct TrainCommand: AsyncParsableCommand {
         + "(\(format(Double(result.featurizedTexts) / max(result.featurizeSeconds, 1e-9), 0)) texts/s); "
         + "trained \(result.history.count) epochs in \(format(result.trainSeconds, 2)) s "
         + "(\(format(result.pairsPerSecond, 0)) pairs/s)")
-    if let accuracy = best.validationAccuracy, let loss = best.validationLoss {
-      print(
-        "validation pairs \(result.validationPairs): loss \(format(loss, 4)), accuracy \(format(100 * accuracy, 2))%, "
-          + "mean margin \(format(best.meanMargin, 3))")
+    let metrics = checkpoint.config.objectValue?["metrics"]?.objectValue ?? JSONObject()
+    if let accuracy = metrics["validation_accuracy"]?.doubleValue {
+      var line = "validation pairs \(result.validationPairs): accuracy \(format(100 * accuracy, 2))%"
+      if let loss = best.validationLoss, head == .bt { line += ", loss \(format(loss, 4))" }
+      if let ece = metrics["validation_ece"]?.doubleValue { line += ", ECE \(format(ece, 4))" }
+      if let calibrated = metrics["validation_ece_calibrated"]?.doubleValue,
+        let temperature = metrics["calibration_temperature"]?.doubleValue
+      {
+        line += " → \(format(calibrated, 4)) after calibration (T = \(format(temperature, 3)))"
+      }
+      print(line)
     }
   }
 }

@@ -97,36 +97,51 @@ public struct HashedNGramFeaturizer: Featurizer {
     return results
   }
 
+  /// Every step works on sorted arrays (not dictionaries, whose order varies between
+  /// instances), so sums happen in a fixed order and the same text always gives bit-identical
+  /// features, in any process.
   public func vector(for candidate: Candidate) -> FeatureVector {
     let text = ModelText(candidate: candidate, maxWords: configuration.maxWords)
-    var accumulator: [Int32: Float] = [:]
-    accumulator.reserveCapacity(text.responseTokens.count * configuration.maxN + 16)
-    var responsePart = counts(text.responseTokens, namespace: 1)
+    var responseIndices = signedIndices(text.responseTokens, namespace: 1)
     if configuration.lengthFeatures {
       let bin = UInt64(Int.bitWidth - max(1, text.responseWordCount + 1).leadingZeroBitCount)
-      responsePart[hashIndex(0xC0FF_EE00 &+ bin, namespace: 3)] = 1
+      responseIndices.append(hashIndex(0xC0FF_EE00 &+ bin, namespace: 3))
     }
-    addNormalized(responsePart, weight: 1, into: &accumulator)
+    var entries = normalized(responseIndices, weight: 1)
     if configuration.contextWeight > 0 && !text.contextTokens.isEmpty {
-      addNormalized(counts(text.contextTokens, namespace: 2), weight: configuration.contextWeight, into: &accumulator)
+      entries += normalized(signedIndices(text.contextTokens, namespace: 2), weight: configuration.contextWeight)
     }
-    let sorted = accumulator.filter { $0.value != 0 }.sorted { $0.key < $1.key }
-    return FeatureVector(sparseIndices: sorted.map(\.key), values: sorted.map(\.value))
+    // Stable order for equal buckets (response before context) keeps collision sums fixed.
+    let order = entries.indices.sorted { (entries[$0].index, $0) < (entries[$1].index, $1) }
+    var indices: [Int32] = []
+    var values: [Float] = []
+    indices.reserveCapacity(entries.count)
+    values.reserveCapacity(entries.count)
+    for position in order {
+      let entry = entries[position]
+      if indices.last == entry.index {
+        values[values.count - 1] += entry.value
+      } else {
+        indices.append(entry.index)
+        values.append(entry.value)
+      }
+    }
+    return FeatureVector(sparseIndices: indices, values: values)
   }
 
-  /// Signed hashed counts of 1…maxN-grams; a negative sign for half the hashes keeps collisions
-  /// unbiased (as `alternate_sign` in scikit-learn).
-  private func counts(_ tokens: [UInt64], namespace: UInt64) -> [Int32: Float] {
-    var counts: [Int32: Float] = [:]
+  /// Signed bucket of every 1…maxN-gram; a negative sign (stored as ~bucket) for half the hashes
+  /// keeps collisions unbiased, as `alternate_sign` in scikit-learn.
+  private func signedIndices(_ tokens: [UInt64], namespace: UInt64) -> [Int32] {
+    var indices: [Int32] = []
+    indices.reserveCapacity(tokens.count * configuration.maxN)
     for start in tokens.indices {
       var gram: UInt64 = 0
       for n in 0..<configuration.maxN where start + n < tokens.count {
         gram = (gram &* 0x100_0000_01B3) ^ tokens[start + n] ^ UInt64(n)
-        let index = hashIndex(gram, namespace: namespace)
-        counts[index, default: 0] += 1
+        indices.append(hashIndex(gram, namespace: namespace))
       }
     }
-    return counts
+    return indices
   }
 
   private func hashIndex(_ value: UInt64, namespace: UInt64) -> Int32 {
@@ -134,28 +149,28 @@ public struct HashedNGramFeaturizer: Featurizer {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     z ^= z >> 31
-    // The top bit picks the sign; the rest the bucket. Sign is kept in the index's high bit for
-    // now and applied in addNormalized.
+    // The top bit picks the sign, the rest the bucket.
     let bucket = Int32(truncatingIfNeeded: (z & 0x7FFF_FFFF) % UInt64(configuration.buckets))
     return (z >> 63) == 1 ? ~bucket : bucket
   }
 
-  /// Sublinear tf (1 + log count), signed, L2-normalised, scaled by weight, added in.
-  private func addNormalized(_ counts: [Int32: Float], weight: Float, into accumulator: inout [Int32: Float]) {
-    var squaredNorm: Float = 0
-    for (_, count) in counts {
-      let tf = 1 + log(count)
-      squaredNorm += tf * tf
+  /// Counts of each signed bucket → sublinear tf (1 + log count), signed, L2-normalised, scaled
+  /// by `weight`; as (bucket, value) entries.
+  private func normalized(_ signedIndices: [Int32], weight: Float) -> [(index: Int32, value: Float)] {
+    guard !signedIndices.isEmpty else { return [] }
+    let sorted = signedIndices.sorted()
+    var runs: [(index: Int32, tf: Float)] = []
+    var start = 0
+    while start < sorted.count {
+      var end = start + 1
+      while end < sorted.count && sorted[end] == sorted[start] { end += 1 }
+      runs.append((sorted[start], 1 + log(Float(end - start))))
+      start = end
     }
-    guard squaredNorm > 0 else { return }
+    let squaredNorm = runs.reduce(Float(0)) { $0 + $1.tf * $1.tf }
     let scale = weight / squaredNorm.squareRoot()
-    for (signedIndex, count) in counts {
-      let value = (1 + log(count)) * scale
-      if signedIndex < 0 {
-        accumulator[~signedIndex, default: 0] -= value
-      } else {
-        accumulator[signedIndex, default: 0] += value
-      }
+    return runs.map { run in
+      run.index < 0 ? (~run.index, -run.tf * scale) : (run.index, run.tf * scale)
     }
   }
 }

@@ -46,6 +46,9 @@ public struct TrainingResult: Sendable {
   public var featurizeSeconds = 0.0
   public var featurizedTexts = 0
 
+  /// The held-out pairs (for calibration and strength estimates).
+  public var validation: [FeaturePair] = []
+
   /// Pair-updates per second: training pairs × epochs run / training time.
   public var pairsPerSecond: Double { trainSeconds > 0 ? Double(trainPairs * history.count) / trainSeconds : 0 }
 }
@@ -83,17 +86,39 @@ public struct BradleyTerryTrainer: Sendable {
     return result
   }
 
+  /// Splits `data` into train and validation parts (seeded), then trains.
   public func train(
     _ data: [FeaturePair], dimension: Int, progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws -> TrainingResult {
-    try configuration.validate()
-    guard !data.isEmpty else { throw ConfigurationError("no training pairs") }
-    var generator = SeededGenerator(seed: configuration.seed)
+    let (train, validation) = Self.split(
+      data, validationFraction: configuration.validationFraction, seed: configuration.seed)
+    return try self.train(train: train, validation: validation, dimension: dimension, progress: progress)
+  }
+
+  /// The seeded train/validation split `train(_:dimension:)` uses (none for tiny data sets).
+  public static func split(
+    _ data: [FeaturePair], validationFraction: Double, seed: UInt64
+  ) -> (train: [FeaturePair], validation: [FeaturePair]) {
+    var generator = SeededGenerator(seed: seed)
     var order = Array(data.indices)
     generator.shuffle(&order)
-    let validationCount = data.count > 10 ? Int((Double(data.count) * configuration.validationFraction).rounded()) : 0
-    let validation = order.prefix(validationCount).map { data[$0] }
-    var train = order.dropFirst(validationCount).map { data[$0] }
+    let validationCount = data.count > 10 ? Int((Double(data.count) * validationFraction).rounded()) : 0
+    return (order.dropFirst(validationCount).map { data[$0] }, order.prefix(validationCount).map { data[$0] })
+  }
+
+  /// Trains on `train`, stopping early on `validation` (when given). With `bootstrap`, the
+  /// training pairs are first resampled with replacement (ensemble members).
+  public func train(
+    train trainPairs: [FeaturePair], validation: [FeaturePair], dimension: Int,
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil
+  ) throws -> TrainingResult {
+    try configuration.validate()
+    guard !trainPairs.isEmpty else { throw ConfigurationError("no training pairs") }
+    var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
+    var train = trainPairs
+    if configuration.bootstrap {
+      train = trainPairs.indices.map { _ in trainPairs[generator.nextIndex(below: trainPairs.count)] }
+    }
 
     let loss = BradleyTerryLoss(
       labelSmoothing: configuration.labelSmoothing, centerRewardsCoefficient: configuration.centerRewardsCoefficient)
@@ -140,7 +165,8 @@ public struct BradleyTerryTrainer: Sendable {
     }
     return TrainingResult(
       weights: best.weights, history: history, bestEpoch: best.epoch, trainPairs: train.count,
-      validationPairs: validation.count, trainSeconds: Date().timeIntervalSince(trainingStarted))
+      validationPairs: validation.count, trainSeconds: Date().timeIntervalSince(trainingStarted),
+      validation: validation)
   }
 
   /// Loss, strict accuracy (ties in the label are not counted; a tied score counts as wrong)

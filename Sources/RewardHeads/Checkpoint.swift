@@ -11,28 +11,32 @@ public struct Checkpoint: Sendable {
   public static let formatVersion: Int64 = 1
   public static let configFile = "config.json"
   public static let weightsFile = "model.safetensors"
-  public static let weightsTensor = "head.weight"
 
-  public var headKind: String
+  public var head: any RewardHead
   public var featurizer: JSONValue
   public var training: JSONValue
   public var metrics: JSONValue
-  public var weights: [Float]
+  /// Temperature fitted on the validation split (`--calibrate`); rewards are divided by it.
+  public var temperature: Double
 
-  public init(headKind: String, featurizer: JSONValue, training: JSONValue, metrics: JSONValue, weights: [Float]) {
-    self.headKind = headKind
+  public init(
+    head: any RewardHead, featurizer: JSONValue, training: JSONValue, metrics: JSONValue, temperature: Double = 1
+  ) {
+    self.head = head
     self.featurizer = featurizer
     self.training = training
     self.metrics = metrics
-    self.weights = weights
+    self.temperature = temperature
   }
 
   public var config: JSONValue {
-    [
+    var headObject = JSONObject([("kind", .string(type(of: head).kind)), ("dimension", .int(Int64(head.dimension)))])
+    for (key, value) in head.settings.entries { headObject[key] = value }
+    return [
       "format": .string(Self.formatName), "format_version": .int(Self.formatVersion),
-      "rewardkit_version": .string(RewardKitVersion.current),
-      "head": ["kind": .string(headKind), "dimension": .int(Int64(weights.count))],
-      "featurizer": featurizer, "training": training, "metrics": metrics,
+      "rewardkit_version": .string(RewardKitVersion.current), "head": .object(headObject),
+      "calibration": ["temperature": .double(temperature)], "featurizer": featurizer, "training": training,
+      "metrics": metrics,
     ]
   }
 
@@ -41,8 +45,8 @@ public struct Checkpoint: Sendable {
     let configText = PrettyJSON.format(config) + "\n"
     try configText.write(toFile: directory + "/" + Self.configFile, atomically: true, encoding: .utf8)
     try SafeTensorsWriter.write(
-      [NamedTensor(name: Self.weightsTensor, shape: [weights.count], values: weights)],
-      metadata: ["format": "pt", "rewardkit_head": headKind], to: directory + "/" + Self.weightsFile)
+      head.tensors, metadata: ["format": "pt", "rewardkit_head": type(of: head).kind],
+      to: directory + "/" + Self.weightsFile)
   }
 
   public static func load(from directory: String) throws -> Checkpoint {
@@ -60,38 +64,30 @@ public struct Checkpoint: Sendable {
     guard let object = config.objectValue, object["format"]?.stringValue == formatName else {
       throw ConfigurationError("\(configPath): field 'format': expected \"\(formatName)\"")
     }
-    guard let head = object["head"]?.objectValue, let kind = head["kind"]?.stringValue,
-      case .int(let dimension) = head["dimension"]
+    guard let headObject = object["head"]?.objectValue, let kind = headObject["kind"]?.stringValue,
+      case .int(let dimension) = headObject["dimension"], dimension > 0
     else {
       throw ConfigurationError("\(configPath): field 'head': expected {\"kind\": string, \"dimension\": integer}")
     }
     guard let featurizer = object["featurizer"], featurizer.objectValue != nil else {
       throw ConfigurationError("\(configPath): field 'featurizer': expected an object")
     }
-    let weights = try SafeTensorsFile(path: directory + "/" + weightsFile).floats(weightsTensor)
-    guard weights.count == Int(dimension) else {
-      throw ConfigurationError(
-        "\(directory)/\(weightsFile): tensor '\(weightsTensor)' has \(weights.count) values, config.json says \(dimension)"
-      )
+    let temperature = object["calibration"]?.objectValue?["temperature"]?.doubleValue ?? 1
+    guard temperature > 0 else {
+      throw ConfigurationError("\(configPath): field 'calibration.temperature': expected a number > 0")
     }
+    let weights = try SafeTensorsFile(path: directory + "/" + weightsFile)
+    let head = try HeadRegistry.load(kind: kind, settings: headObject, dimension: Int(dimension), weights: weights)
     return Checkpoint(
-      headKind: kind, featurizer: featurizer, training: object["training"] ?? .null,
-      metrics: object["metrics"] ?? .null, weights: weights)
+      head: head, featurizer: featurizer, training: object["training"] ?? .null, metrics: object["metrics"] ?? .null,
+      temperature: temperature)
   }
 
   /// The checkpoint as a `RewardModel`.
-  public func rewardModel(name: String) throws -> LinearRewardModel {
-    guard headKind == BradleyTerryHead.kind else {
-      throw ConfigurationError("unknown head kind '\(headKind)'; expected '\(BradleyTerryHead.kind)'")
-    }
-    return try LinearRewardModel(
-      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), weights: weights)
+  public func rewardModel(name: String) throws -> HeadRewardModel {
+    try HeadRewardModel(
+      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: head, temperature: temperature)
   }
-}
-
-/// Head kinds this module trains.
-public enum BradleyTerryHead {
-  public static let kind = "bradley-terry-linear"
 }
 
 /// Rebuilds a featurizer from the descriptor a checkpoint stored: one place that knows every kind.

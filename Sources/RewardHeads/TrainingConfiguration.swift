@@ -18,6 +18,8 @@ public struct TrainingConfiguration: Sendable, Equatable {
   /// Epochs without a better validation loss before stopping.
   public var patience = 3
   public var seed: UInt64 = 0
+  /// Resample the training pairs with replacement before training (ensemble members).
+  public var bootstrap = false
 
   public init() {}
 
@@ -41,7 +43,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
       "label_smoothing": .double(labelSmoothing), "center_rewards_coefficient": .double(centerRewardsCoefficient),
       "soft_labels": .bool(softLabels), "use_margins": .bool(useMargins),
       "validation_fraction": .double(validationFraction), "patience": .int(Int64(patience)),
-      "seed": .int(Int64(bitPattern: seed)),
+      "seed": .int(Int64(bitPattern: seed)), "bootstrap": .bool(bootstrap),
     ]
   }
 }
