@@ -1,3 +1,4 @@
+import Foundation
 import RewardCore
 import RewardRules
 
@@ -7,16 +8,33 @@ public protocol SpecComponent: Sendable {
   func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict]
 }
 
-/// A rule as a component.
+/// A rule as a component. Large batches are split across child tasks (one per core), so a server
+/// scoring a GRPO batch uses every core; rules are pure, so the split cannot change a verdict.
 public struct RuleComponent: SpecComponent {
   public let rule: any RewardRule
+  /// Batches smaller than this run on the calling task: splitting costs more than it saves.
+  public static let parallelThreshold = 64
 
   public init(_ rule: any RewardRule) {
     self.rule = rule
   }
 
   public func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict] {
-    candidates.map(rule.evaluate)
+    let workers = min(ProcessInfo.processInfo.activeProcessorCount, candidates.count / Self.parallelThreshold)
+    guard workers > 1 else { return candidates.map(rule.evaluate) }
+    let chunk = (candidates.count + workers - 1) / workers
+    let rule = self.rule
+    return await withTaskGroup(of: (Int, [RuleVerdict]).self) { group in
+      for start in stride(from: 0, to: candidates.count, by: chunk) {
+        let slice = Array(candidates[start..<min(candidates.count, start + chunk)])
+        group.addTask { (start, slice.map(rule.evaluate)) }
+      }
+      var verdicts = [RuleVerdict](repeating: .notApplicable(""), count: candidates.count)
+      for await (start, part) in group {
+        verdicts.replaceSubrange(start..<(start + part.count), with: part)
+      }
+      return verdicts
+    }
   }
 }
 

@@ -106,6 +106,54 @@ struct ToolCallTests {
     }
   }
 
+  /// BFCL's prompt format, Python call syntax, rendered from a call.
+  static func python(_ calls: [ToolCall]) -> String {
+    func literal(_ value: JSONValue) -> String {
+      switch value {
+      case .bool(let b): b ? "True" : "False"
+      case .null: "None"
+      case .array(let items): "[" + items.map(literal).joined(separator: ", ") + "]"
+      case .object(let object):
+        "{"
+          + object.entries.map { "\(JSONValue.string($0.key).jsonText): \(literal($0.value))" }.joined(separator: ", ")
+          + "}"
+      default: value.jsonText
+      }
+    }
+    return "["
+      + calls.map { call in
+        call.name + "(" + call.arguments.entries.map { "\($0.key)=\(literal($0.value))" }.joined(separator: ", ") + ")"
+      }.joined(separator: ", ") + "]"
+  }
+
+  @Test(.enabled(if: SharedData.exists("data/tools")), arguments: ["simple_python", "multiple", "parallel"])
+  func bfclGoldCallsInPythonSyntaxPass(category: String) throws {
+    let answers = try SharedData.jsonLines("data/tools/bfcl-v4-\(category)-answers.jsonl")
+    var problems: [String] = []
+    for answer in answers {
+      let calls = Self.render(BFCLChecker.goldCalls(answer["ground_truth"]!)!)
+      let candidate = Candidate(
+        prompt: [], response: Self.python(calls), metadata: JSONObject([("ground_truth", answer["ground_truth"]!)]))
+      if BFCLChecker().evaluate(candidate) != .score(1) { problems.append("\(answer["id"]!): \(Self.python(calls))") }
+    }
+    #expect(problems.isEmpty, "\(problems.count): \(problems.prefix(5))")
+  }
+
+  @Test func pythonCallSyntax() {
+    let calls = PythonCallParser.parse(
+      #"[math.factorial(number=5), f(s='it\'s', xs=[1, 2.5, -3], d={"k": (1, 2)}, flag=True, none=None)]"#)
+    #expect(calls?.count == 2)
+    #expect(calls?[0] == ToolCall(name: "math.factorial", arguments: JSONObject([("number", 5)])))
+    #expect(calls?[1].arguments["s"] == "it's")
+    #expect(calls?[1].arguments["xs"] == [1, 2.5, -3])
+    #expect(calls?[1].arguments["d"] == ["k": [1, 2]])
+    #expect(calls?[1].arguments["flag"] == true)
+    #expect(calls?[1].arguments["none"] == .null)
+    #expect(PythonCallParser.parse("f(1, 2)") == nil)  // positional arguments are not BFCL's format
+    #expect(PythonCallParser.parse("f(a=" + String(repeating: "[", count: 10_000)) == nil)
+    #expect(ToolCallParser.parse("I cannot help with that.") == [])
+  }
+
   @Test func bfclValueRulesAreTypeAware() {
     #expect(BFCLChecker.matches(.int(5), .double(5)))
     #expect(!BFCLChecker.matches(.double(5.5), .int(5)))

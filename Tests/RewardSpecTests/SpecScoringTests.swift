@@ -132,6 +132,13 @@ struct SpecScoringTests {
     #expect(values["bfcl"] == nil)  // not applicable: no ground_truth
   }
 
+  @Test func largeBatchesKeepTheirOrder() async throws {
+    let model = try RewardSpecLoader.load(text: "components:\n  - kind: math\n")
+    let candidates = (0..<1_000).map { i in candidate("\\boxed{\(i % 7)}", reference: "\(i % 5)") }
+    let rewards = try await model.score(candidates)
+    #expect(rewards.map(\.value) == (0..<1_000).map { i in i % 7 == i % 5 ? 1 : 0 })
+  }
+
   @Test func checkpointKindIsAHookForTheCLI() async throws {
     struct Constant: RewardModel {
       let name = "constant"

@@ -42,8 +42,8 @@ public enum ToolCallParser {
   }
 
   /// Calls in `<tool_call>` blocks (one JSON object per line, or a JSON array, or one object per
-  /// block), else a bare JSON object or array of calls as the whole response. Nil when the response
-  /// has tool-call syntax that does not parse (a format error, not "no calls").
+  /// block), else a bare JSON object or array of calls, or Python call syntax, as the whole response.
+  /// Nil when the response has tool-call syntax that does not parse (a format error, not "no calls").
   public static func parse(_ response: String) -> [ToolCall]? {
     let blocks = blocks("tool_call", in: response)
     if !blocks.isEmpty {
@@ -60,8 +60,9 @@ public enum ToolCallParser {
       trimmed = trimmed.drop(while: { $0 != "\n" }).trimmingCharacters(in: .whitespacesAndNewlines)
       if trimmed.hasSuffix("```") { trimmed = String(trimmed.dropLast(3)) }
     }
-    guard trimmed.hasPrefix("{") || trimmed.hasPrefix("[") else { return [] }
-    return parseCalls(trimmed)
+    // BFCL's prompt format: Python call syntax, `[f(a=1), g(b="x")]`.
+    guard trimmed.hasPrefix("{") || trimmed.hasPrefix("[") else { return PythonCallParser.parse(trimmed) ?? [] }
+    return parseCalls(trimmed) ?? PythonCallParser.parse(trimmed)
   }
 
   /// Calls in a block: a JSON array, one JSON object, or one JSON object per line.
