@@ -37,6 +37,7 @@ struct MathAnswerTests {
     ("5x - 7y + 11z + 4 = 0", "-5x + 7y - 11z - 4 = 0"), ("\\text{Evelyn}", "evelyn"), ("\\binom{5}{2}", "10"),
     ("\\begin{pmatrix} -1/3 \\\\ 2/3 \\end{pmatrix}", "\\begin{pmatrix} -\\frac13 \\\\ \\frac{2}{3} \\end{pmatrix}"),
     ("(-\\infty, 0]", "(-\\infty,0]"), ("(0,9) \\cup (9,36)", "(9,36)\\cup(0,9)"), ("\\log_2 8", "3"),
+    ("3.83e35", "3.83 \\times 10^{35}"), ("1e-5", "10^{-5}"), ("-1./3", "-\\frac{1}{3}"), ("025", "25"),
   ])
   func equivalentForms(answer: String, reference: String) {
     #expect(verifier.compare(answer, reference) == .equivalent, "\(answer) vs \(reference)")
@@ -70,6 +71,13 @@ struct MathAnswerTests {
     #expect(verifier.compare(String(repeating: "x+", count: 300) + "x", "301x") == .notEquivalent)
     #expect(verifier.compare("171!", "172!") == .notEquivalent)
     #expect(clock.now - started < .seconds(5))
+  }
+
+  @Test func timeBudgetTurnsSlowComparisonsIntoUnparseable() {
+    var options = MathVerifier.Options()
+    options.timeBudget = .zero
+    #expect(MathVerifier(options: options).compare("x+1", "1+x") == .unparseable("time budget of 0.0 seconds exceeded"))
+    #expect(MathVerifier(options: options).compare("1/2", "1/2") == .equivalent)  // identical text needs no work
   }
 
   @Test func ruleIsNotApplicableWithoutReference() {

@@ -45,6 +45,31 @@ struct MathDataTests {
   }
 }
 
+extension MathDataTests {
+  /// AIME answers are zero-padded strings ("025"), AMC answers JSON numbers (27.0): a model's plain
+  /// integer must match, and the next integer must not.
+  @Test(.enabled(if: SharedData.exists("data/math")), arguments: ["aime24-test.jsonl", "amc23-test.jsonl"])
+  func competitionAnswersMatchPlainIntegers(file: String) throws {
+    let rule = MathAnswerRule()
+    var failures: [String] = []
+    for record in try SharedData.jsonLines("data/math/\(file)") {
+      let reference: String
+      switch record["answer"]! {
+      case .string(let text): reference = text
+      case let number: reference = number.jsonText
+      }
+      let value = Int(Double(reference)!)
+      if rule.verdict(response: "So the answer is $\\boxed{\(value)}$.", reference: reference) != .equivalent {
+        failures.append(reference)
+      }
+      if rule.verdict(response: "\\boxed{\(value + 1)}", reference: reference) == .equivalent {
+        failures.append("wrong for \(reference)")
+      }
+    }
+    #expect(failures.isEmpty, "\(failures)")
+  }
+}
+
 /// Rewrites of a LaTeX answer that a grader must accept, and perturbations it must reject.
 enum EquivalentForms {
   static func rewrites(of answer: String) -> [String] {

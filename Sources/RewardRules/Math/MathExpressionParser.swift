@@ -32,6 +32,15 @@ struct MathTokenizer {
           if scalars[j] == "." { seenPoint = true }
           j += 1
         }
+        // Scientific notation written the programmer's way: 3.83e35, 1e-5.
+        if j < scalars.count, scalars[j] == "e" || scalars[j] == "E" {
+          var k = j + 1
+          if k < scalars.count, scalars[k] == "-" || scalars[k] == "+" { k += 1 }
+          if k < scalars.count, ("0"..."9").contains(scalars[k]) {
+            while k < scalars.count, ("0"..."9").contains(scalars[k]) { k += 1 }
+            j = k
+          }
+        }
         let literal = String(String.UnicodeScalarView(scalars[i..<j]))
         if literal == "." { throw MathParseFailure(reason: "lone decimal point") }
         tokens.append(.number(literal))

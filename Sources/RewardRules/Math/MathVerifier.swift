@@ -22,6 +22,9 @@ public struct MathVerifier: Sendable {
     public var maximumAnswerLength: Int = 1_000
     public var maximumTokens: Int = 400
     public var randomPoints: Int = 5
+    /// Wall-clock budget per comparison, a backstop behind the size caps: past it the verdict is
+    /// "unparseable" (never a guess).
+    public var timeBudget: Duration = .milliseconds(100)
     public var seed: UInt64 = 0x5EED_3A7F
     public init() {}
   }
@@ -34,6 +37,7 @@ public struct MathVerifier: Sendable {
 
   /// Compares two answers already extracted from their texts.
   public func compare(_ answer: String, _ reference: String) -> MathVerdict {
+    let budget = Budget(deadline: ContinuousClock.now + options.timeBudget)
     let left = answer.trimmingCharacters(in: .whitespacesAndNewlines)
     let right = reference.trimmingCharacters(in: .whitespacesAndNewlines)
     if left.isEmpty { return .unparseable("empty answer") }
@@ -47,46 +51,53 @@ public struct MathVerifier: Sendable {
     if compact(a.text) == compact(b.text) { return .equivalent }
     let readA = MathAnswer.read(a.text, maximumTokens: options.maximumTokens)
     let readB = MathAnswer.read(b.text, maximumTokens: options.maximumTokens)
-    if equivalent(readA, readB, percentScale: 1) { return .equivalent }
+    if equivalent(readA, readB, percentScale: 1, budget) { return .equivalent }
     // "50%" against 0.5: accept the percentage read either way.
     if a.hadPercent != b.hadPercent {
       let scale = a.hadPercent ? 0.01 : 100
-      if equivalent(readA, readB, percentScale: scale) { return .equivalent }
+      if equivalent(readA, readB, percentScale: scale, budget) { return .equivalent }
     }
-    return .notEquivalent
+    return budget.expired ? .unparseable("time budget of \(options.timeBudget) exceeded") : .notEquivalent
   }
 
   private func compact(_ s: String) -> String {
     String(s.unicodeScalars.filter { $0 != " " }.map(Character.init)).lowercased()
   }
 
-  func equivalent(_ a: MathAnswer, _ b: MathAnswer, percentScale: Double) -> Bool {
+  func equivalent(_ a: MathAnswer, _ b: MathAnswer, percentScale: Double, _ budget: Budget) -> Bool {
+    if budget.expired { return false }
     switch (a, b) {
     case (.expression(let x, _), .expression(let y, _)):
-      return expressionsEqual(x, y, scale: percentScale)
+      return expressionsEqual(x, y, scale: percentScale, budget)
     case (.ordered(let openA, let closeA, let itemsA), .ordered(let openB, let closeB, let itemsB)):
       return openA == openB && closeA == closeB && itemsA.count == itemsB.count
-        && zip(itemsA, itemsB).allSatisfy { equivalent($0, $1, percentScale: 1) }
+        && zip(itemsA, itemsB).allSatisfy { equivalent($0, $1, percentScale: 1, budget) }
     case (.unordered(let itemsA), .unordered(let itemsB)):
       guard itemsA.count == itemsB.count else { return false }
       var unmatched = itemsB
       for item in itemsA {
-        guard let index = unmatched.firstIndex(where: { equivalent(item, $0, percentScale: 1) }) else { return false }
+        guard let index = unmatched.firstIndex(where: { equivalent(item, $0, percentScale: 1, budget) }) else {
+          return false
+        }
         unmatched.remove(at: index)
       }
       return true
     case (.unordered(let items), _) where items.count == 1:
-      return equivalent(items[0], b, percentScale: percentScale)
+      return equivalent(items[0], b, percentScale: percentScale, budget)
     case (_, .unordered(let items)) where items.count == 1:
-      return equivalent(a, items[0], percentScale: percentScale)
+      return equivalent(a, items[0], percentScale: percentScale, budget)
     case (.equation(let lhsA, let rhsA, _), .equation(let lhsB, let rhsB, _)):
-      if expressionsEqual(lhsA, lhsB, scale: 1) && expressionsEqual(rhsA, rhsB, scale: 1) { return true }
-      if expressionsEqual(lhsA, rhsB, scale: 1) && expressionsEqual(rhsA, lhsB, scale: 1) { return true }
+      if expressionsEqual(lhsA, lhsB, scale: 1, budget) && expressionsEqual(rhsA, rhsB, scale: 1, budget) {
+        return true
+      }
+      if expressionsEqual(lhsA, rhsB, scale: 1, budget) && expressionsEqual(rhsA, lhsB, scale: 1, budget) {
+        return true
+      }
       // ax + by = c against -ax - by = -c: the same equation, sides moved or negated.
       let differenceA = MathExpression.sum([lhsA, .negate(rhsA)])
       let differenceB = MathExpression.sum([lhsB, .negate(rhsB)])
-      return expressionsEqual(differenceA, differenceB, scale: 1)
-        || expressionsEqual(differenceA, .negate(differenceB), scale: 1)
+      return expressionsEqual(differenceA, differenceB, scale: 1, budget)
+        || expressionsEqual(differenceA, .negate(differenceB), scale: 1, budget)
     case (.text(let x), .text(let y)):
       return compact(x) == compact(y)
     default:
@@ -96,7 +107,7 @@ public struct MathVerifier: Sendable {
 
   /// Numbers compare with tolerance; expressions with variables compare at seeded random points.
   /// Values that are not finite (∞, 10^10^10^10) compare only as identical expression trees.
-  func expressionsEqual(_ x: MathExpression, _ y: MathExpression, scale: Double) -> Bool {
+  func expressionsEqual(_ x: MathExpression, _ y: MathExpression, scale: Double, _ budget: Budget) -> Bool {
     if x == y && scale == 1 { return true }
     let variables = Array(Set(x.variables).union(y.variables)).sorted()
     if variables.isEmpty {
@@ -108,7 +119,7 @@ public struct MathVerifier: Sendable {
     for name in variables { hasher.combine(name) }
     var generator = SeededGenerator(seed: hasher.finalized)
     var agreed = 0
-    for _ in 0..<options.randomPoints {
+    for _ in 0..<options.randomPoints where !budget.expired {
       var environment: [String: Double] = [:]
       // Positive, non-integer points keep roots and logs real and avoid accidental coincidences.
       for name in variables { environment[name] = 0.5 + 2 * generator.nextUnit() }
@@ -123,6 +134,19 @@ public struct MathVerifier: Sendable {
 
   private func close(_ a: Double, _ b: Double) -> Bool {
     abs(a - b) <= max(options.absoluteTolerance, options.relativeTolerance * max(abs(a), abs(b)))
+  }
+}
+
+/// A deadline shared by one comparison's recursive steps; once past, every step answers "no".
+final class Budget {
+  let deadline: ContinuousClock.Instant
+  private(set) var hasExpired = false
+
+  init(deadline: ContinuousClock.Instant) { self.deadline = deadline }
+
+  var expired: Bool {
+    if !hasExpired && ContinuousClock.now >= deadline { hasExpired = true }
+    return hasExpired
   }
 }
 
