@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import RewardBackbones
+import RewardCore
+
+/// `reward embed`: texts in, embeddings out, so other tools can use RewardKit's encoder.
+struct EmbedCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "embed",
+    abstract: "Write sentence embeddings (and optionally token ids) of texts as JSON Lines.",
+    discussion: """
+      Input: one text a line. A line starting with `"` is a JSON string; a line starting with `{` \
+      is a JSON object whose `text` field is embedded (its other fields are copied to the output, \
+      so ids survive); any other line is the text itself (plain text, without its line break). \
+      Blank lines are skipped. A malformed JSON line is an error naming the file and line.
+
+      Output, one line per text in input order: {"text": …, [other fields,] "embedding": […]} \
+      and with --tokens also "tokens": [ids] (with [CLS]/[SEP], after truncation).
+
+      Pooling, normalisation and maximum length default to the model directory's \
+      sentence-transformers settings (for minilm: mean, L2-normalised, 256 tokens). \
+      A summary (texts, tokens, texts/s, tokens/s) goes to standard error unless --quiet.
+      """)
+
+  @Option(help: "A known backbone name (minilm, after `reward backbone fetch minilm`) or a BERT model directory.")
+  var backbone: String
+
+  @Argument(help: "The text file (`-` for standard input).")
+  var input: String
+
+  @Option(name: .shortAndLong, help: "Output file (`-` for standard output).")
+  var output = "-"
+
+  @Option(help: "Pooling: mean, cls or last (default: the model's).")
+  var pooling: String?
+
+  @Flag(inversion: .prefixedNo, help: "L2-normalise embeddings (default: the model's).")
+  var normalize: Bool?
+
+  @Option(help: "Tokens per text, special tokens included; longer texts keep their head (default: the model's).")
+  var maxLength: Int?
+
+  @Option(help: "Texts per forward pass.")
+  var batchSize = 32
+
+  @Option(help: "Batches encoded in parallel (default: one per core).")
+  var threads: Int?
+
+  @Flag(help: "Also write each text's token ids.")
+  var tokens = false
+
+  @Option(help: "Cache root for named backbones (default: $REWARDKIT_CACHE, else ~/.cache/rewardkit).")
+  var cache: String?
+
+  @Flag(help: "No progress or summary on standard error.")
+  var quiet = false
+
+  func validate() throws {
+    if let pooling, Pooling(rawValue: pooling) == nil {
+      throw ValidationError("--pooling must be mean, cls or last, not '\(pooling)'")
+    }
+    if let maxLength, maxLength < 2 || maxLength > 512 { throw ValidationError("--max-length must be between 2 and 512") }
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+  }
+
+  func run() async throws {
+    let terminal = Terminal(quiet: quiet)
+    let directory = try BackboneStore(cacheDirectory: cache).resolve(backbone)
+    var encoder = try SentenceEncoder(
+      directory: directory, pooling: pooling.flatMap(Pooling.init(rawValue:)), normalize: normalize, maxLength: maxLength)
+    encoder.batchSize = batchSize
+    if let threads { encoder.threadCount = threads }
+    let records = try EmbedInput.read(input)
+    let sink = try OutputSink(output)
+    let started = Date()
+    var tokenCount = 0
+    // Chunks bound memory and give progress; within a chunk texts are grouped by length.
+    let chunkSize = 4096
+    for start in stride(from: 0, to: records.count, by: chunkSize) {
+      let chunk = records[start..<min(start + chunkSize, records.count)]
+      let encodings = chunk.map { encoder.tokenizer.encode($0.text, maxLength: encoder.maxLength) }
+      let vectors = encoder.embed(encodings: encodings)
+      var text = ""
+      for (record, (encoding, vector)) in zip(chunk, zip(encodings, vectors)) {
+        tokenCount += encoding.count
+        var object = record.fields
+        object["embedding"] = nil
+        object["tokens"] = nil
+        var line = "{\"text\":"
+        JSONValue.string(record.text).write(into: &line)
+        for (key, value) in object.entries where key != "text" {
+          line += ","
+          JSONValue.string(key).write(into: &line)
+          line += ":"
+          value.write(into: &line)
+        }
+        line += ",\"embedding\":[" + vector.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",") + "]"
+        if tokens { line += ",\"tokens\":[" + encoding.ids.map(String.init).joined(separator: ",") + "]" }
+        text += line + "}\n"
+      }
+      try sink.write(text)
+      terminal.progress("embed", done: start + chunk.count, total: records.count, started: started)
+    }
+    try sink.close()
+    let seconds = Date().timeIntervalSince(started)
+    terminal.note(
+      "embedded \(records.count) texts (\(tokenCount) tokens) in \(format(seconds, 2)) s: "
+        + "\(format(Double(records.count) / max(seconds, 1e-9), 1)) texts/s, "
+        + "\(format(Double(tokenCount) / max(seconds, 1e-9), 0)) tokens/s "
+        + "[\(directory), \(encoder.pooling.rawValue)\(encoder.normalize ? ", normalised" : ""), max \(encoder.maxLength) tokens]")
+  }
+}
+
+/// One input line: the text to embed and, for JSON object lines, the object's fields.
+struct EmbedInput {
+  var text: String
+  var fields: JSONObject
+
+  static func read(_ path: String) throws -> [EmbedInput] {
+    let data: Data
+    if path == "-" {
+      data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+      guard FileManager.default.fileExists(atPath: path) else {
+        throw InputError(.missingFile, at: SourceLocation(file: path), "no such file")
+      }
+      guard let handle = FileHandle(forReadingAtPath: path) else {
+        throw InputError(.unreadableFile, at: SourceLocation(file: path), "cannot open the file for reading")
+      }
+      data = handle.readDataToEndOfFile()
+    }
+    guard let content = String(data: data, encoding: .utf8) else {
+      throw InputError(.invalidUTF8, at: SourceLocation(file: path), "the file is not valid UTF-8")
+    }
+    var records: [EmbedInput] = []
+    for (index, rawLine) in content.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+      let location = SourceLocation(file: path == "-" ? "<stdin>" : path, line: index + 1)
+      let trimmed = line.drop { $0 == " " || $0 == "\t" }
+      guard let first = trimmed.first else { continue }
+      guard first == "\"" || first == "{" else {
+        records.append(EmbedInput(text: String(line), fields: JSONObject()))
+        continue
+      }
+      let value: JSONValue
+      do {
+        value = try JSONParser.parse(String(line))
+      } catch {
+        throw InputError(
+          .malformedJSON, at: location,
+          "\(error.message) at column \(error.column) (a line starting with \(first) must be JSON; other lines are plain text)")
+      }
+      if let text = value.stringValue {
+        records.append(EmbedInput(text: text, fields: JSONObject()))
+      } else if let object = value.objectValue {
+        guard let field = object["text"] else {
+          throw InputError(.missingField, at: location.field("text"), "a JSON object line needs a \"text\" field")
+        }
+        guard let text = field.stringValue else {
+          throw InputError(.wrongType, at: location.field("text"), "expected a string, found \(field.typeName)")
+        }
+        records.append(EmbedInput(text: text, fields: object))
+      }
+    }
+    return records
+  }
+}
+
+/// Standard output or a file written in pieces.
+private final class OutputSink {
+  private let handle: FileHandle
+  private let isFile: Bool
+
+  init(_ path: String) throws {
+    if path == "-" {
+      handle = FileHandle.standardOutput
+      isFile = false
+    } else {
+      guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw ConfigurationError("cannot create the output file \(path)")
+      }
+      handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+      isFile = true
+    }
+  }
+
+  func write(_ text: String) throws { try handle.write(contentsOf: Data(text.utf8)) }
+
+  func close() throws { if isFile { try handle.close() } }
+}
