@@ -201,6 +201,21 @@ struct ToolCallTests {
     #expect(problems.isEmpty, "\(problems.count): \(problems.prefix(10))")
   }
 
+  @Test func toolRLAcceptsStructuredGold() {
+    let response =
+      "<think>look it up</think>\n<tool_call>\n{\"name\": \"search\", \"parameters\": {\"q\": \"cats\"}}\n</tool_call>"
+    let calls: JSONValue = [["name": "search", "parameters": ["q": "cats"]]]
+    let fromMetadata = Candidate(prompt: [], response: response, metadata: JSONObject([("ground_truth", calls)]))
+    let fromReference = Candidate(prompt: [], response: response, reference: calls.jsonText)
+    #expect(ToolRLReward().evaluate(fromMetadata) == .score(4))
+    #expect(ToolRLReward().evaluate(fromReference) == .score(4))
+    #expect(
+      ToolRLReward(part: .correctness).evaluate(Candidate(prompt: [], response: "no call", reference: calls.jsonText))
+        == .score(-3))
+    #expect(
+      ToolRLReward().evaluate(Candidate(prompt: [], response: response)) == .notApplicable("no gold tool-call answer"))
+  }
+
   @Test func toolRLPartialCreditFollowsThePaper() {
     let gold = [ToolCall(name: "search", arguments: JSONObject([("q", "cats"), ("n", 3)]))]
     // Name matches (1), parameter names match (1), one of two values (1): 3 of S_max = 1 + 1 + 2 = 4.

@@ -129,10 +129,22 @@ public struct ToolRLReward: RewardRule {
     return Double(intersection) / Double(a.count + b.count - intersection)
   }
 
+  /// The gold answer as ToolRL text: the reference (or `metadata["output"]`) when it is tagged text;
+  /// otherwise structured calls (`metadata["ground_truth"]`, or the reference as JSON) rendered as a
+  /// think + tool-call answer, so the expected layout is "reason, then call".
+  public static func goldText(of candidate: Candidate) -> String? {
+    let text = candidate.reference ?? candidate.metadata["output"]?.stringValue
+    if let text, ["<tool_call>", "<response>", "<think>"].contains(where: text.contains) { return text }
+    let structured = candidate.metadata["ground_truth"] ?? text.flatMap { try? JSONParser.parse($0) }
+    guard let structured else { return text }
+    let items = structured.arrayValue ?? [structured]
+    let calls = items.compactMap(ToolCall.init(json:))
+    guard !calls.isEmpty, calls.count == items.count else { return text }
+    return "<think></think>\n<tool_call>\n" + calls.map(\.json.jsonText).joined(separator: "\n") + "\n</tool_call>"
+  }
+
   public func evaluate(_ candidate: Candidate) -> RuleVerdict {
-    guard let gold = candidate.reference ?? candidate.metadata["output"]?.stringValue else {
-      return .notApplicable("no gold tool-call answer")
-    }
+    guard let gold = Self.goldText(of: candidate) else { return .notApplicable("no gold tool-call answer") }
     let result = score(response: candidate.response, gold: gold)
     switch part {
     case .total: return .score(result.total)
