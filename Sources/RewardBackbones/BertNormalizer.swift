@@ -9,7 +9,9 @@ public struct BertNormalizer: Sendable, Equatable {
   public var stripAccents: Bool
   public var lowercase: Bool
 
-  public init(cleanText: Bool = true, handleChineseCharacters: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
+  public init(
+    cleanText: Bool = true, handleChineseCharacters: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true
+  ) {
     self.cleanText = cleanText
     self.handleChineseCharacters = handleChineseCharacters
     // As in `tokenizers`: an unset strip_accents follows lowercase.

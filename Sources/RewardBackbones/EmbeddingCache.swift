@@ -46,7 +46,8 @@ public final class EmbeddingCache: @unchecked Sendable {
     try FileManager.default.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     stored = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)) ?? Data()
-    guard stored.count >= Self.headerSize, Array(stored.prefix(8)) == Self.magic, Self.readDimension(stored) == dimension
+    guard stored.count >= Self.headerSize, Array(stored.prefix(8)) == Self.magic,
+      Self.readDimension(stored) == dimension
     else {
       // Not ours or from another layout: a cache can always be rebuilt.
       stored = Data()
@@ -73,7 +74,9 @@ public final class EmbeddingCache: @unchecked Sendable {
     if let vector = added[key] { return vector }
     guard let offset = offsets[key] else { return nil }
     return stored.withUnsafeBytes { raw in
-      (0..<dimension).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self))) }
+      (0..<dimension).map {
+        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4 * $0, as: UInt32.self)))
+      }
     }
   }
 

@@ -122,7 +122,8 @@ public struct EncoderFeaturizer: Featurizer {
     var budget = defaultTokenBudget
     if case .int(let n)? = object["max_length"] { budget = Int(n) }
     if let scheme = object["text"]?.stringValue, scheme != textScheme {
-      throw ConfigurationError("encoder featurizer descriptor: text scheme '\(scheme)' is not supported (\(textScheme))")
+      throw ConfigurationError(
+        "encoder featurizer descriptor: text scheme '\(scheme)' is not supported (\(textScheme))")
     }
     let featurizer = try EncoderFeaturizer(
       backbone: backbone, pooling: pooling, normalize: normalize, tokenBudget: budget, store: store)

@@ -26,7 +26,8 @@ public enum ModelFingerprint {
     if dataCount > 0 {
       for k in 0..<64 {
         let start = headerEnd + (dataCount - min(sample, dataCount)) * k / 63
-        hasher.combine(bytes: weights[(weights.startIndex + start)..<(weights.startIndex + min(start + sample, weights.count))])
+        hasher.combine(
+          bytes: weights[(weights.startIndex + start)..<(weights.startIndex + min(start + sample, weights.count))])
       }
     }
     return hasher.hexDigest

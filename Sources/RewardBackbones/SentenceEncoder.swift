@@ -27,7 +27,10 @@ public struct SentenceEncoder: Sendable {
   /// with OpenBLAS's own threads instead.
   public var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
 
-  public init(model: BertModel, tokenizer: WordPieceTokenizer, pooling: Pooling = .mean, normalize: Bool = false, maxLength: Int? = nil) {
+  public init(
+    model: BertModel, tokenizer: WordPieceTokenizer, pooling: Pooling = .mean, normalize: Bool = false,
+    maxLength: Int? = nil
+  ) {
     self.model = model
     self.tokenizer = tokenizer
     self.pooling = pooling
@@ -38,7 +41,9 @@ public struct SentenceEncoder: Sendable {
   /// Loads a Hugging Face model directory (config.json, tokenizer.json, model.safetensors). The
   /// pooling, normalisation and length default to its sentence-transformers files when present
   /// (1_Pooling/config.json, modules.json, sentence_bert_config.json), else mean, none, the model's limit.
-  public init(directory: String, pooling: Pooling? = nil, normalize: Bool? = nil, maxLength: Int? = nil) throws(BackboneError) {
+  public init(directory: String, pooling: Pooling? = nil, normalize: Bool? = nil, maxLength: Int? = nil)
+    throws(BackboneError)
+  {
     let model = try BertModel(directory: directory)
     let tokenizer = try WordPieceTokenizer(contentsOf: (directory as NSString).appendingPathComponent("tokenizer.json"))
     if let largest = tokenizer.vocabulary.values.max(), Int(largest) >= model.config.vocabularySize {

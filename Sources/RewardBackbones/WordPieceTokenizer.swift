@@ -124,12 +124,14 @@ public struct WordPieceTokenizer: Sendable {
       }
       vocabulary[token] = Int32(id)
     }
-    var normalizer = BertNormalizer(cleanText: false, handleChineseCharacters: false, stripAccents: false, lowercase: false)
+    var normalizer = BertNormalizer(
+      cleanText: false, handleChineseCharacters: false, stripAccents: false, lowercase: false)
     if let settings = root["normalizer"], !settings.isNull {
       guard let object = settings.objectValue, object["type"]?.stringValue == "BertNormalizer" else {
         throw fail(
           "normalizer.type",
-          "unsupported normalizer '\(settings.objectValue?["type"]?.stringValue ?? settings.typeName)' (supported: BertNormalizer)")
+          "unsupported normalizer '\(settings.objectValue?["type"]?.stringValue ?? settings.typeName)' (supported: BertNormalizer)"
+        )
       }
       func flag(_ key: String, _ fallback: Bool) throws(BackboneError) -> Bool {
         guard let value = object[key], !value.isNull else { return fallback }
@@ -162,7 +164,9 @@ public struct WordPieceTokenizer: Sendable {
           $0.objectValue?["SpecialToken"]?.objectValue?["id"]?.stringValue
         }
         guard specials.count == 2 else {
-          throw fail("post_processor.single", "expected the BERT template [CLS] $A [SEP], found \(specials.count) special tokens")
+          throw fail(
+            "post_processor.single", "expected the BERT template [CLS] $A [SEP], found \(specials.count) special tokens"
+          )
         }
         cls = specials[0]
         sep = specials[1]

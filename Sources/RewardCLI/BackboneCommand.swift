@@ -55,7 +55,8 @@ struct BackboneFetchCommand: AsyncParsableCommand {
     let encoder = try SentenceEncoder(directory: directory)
     terminal.note(
       "ready: \(encoder.model.config.layerCount) layers, \(encoder.dimension) dimensions, "
-        + "\(encoder.pooling.rawValue) pooling\(encoder.normalize ? ", L2-normalised" : ""), max \(encoder.maxLength) tokens")
+        + "\(encoder.pooling.rawValue) pooling\(encoder.normalize ? ", L2-normalised" : ""), max \(encoder.maxLength) tokens"
+    )
     print(directory)
   }
 }
@@ -89,7 +90,8 @@ struct BackboneInfoCommand: AsyncParsableCommand {
       "vocabulary": .int(Int64(encoder.tokenizer.vocabulary.count)), "max_positions": .int(Int64(config.maxPositions)),
       "parameters": .int(Int64(parameters)), "weights_bytes": .int(Int64(bytes)),
       "pooling": .string(encoder.pooling.rawValue), "normalize": .bool(encoder.normalize),
-      "max_length": .int(Int64(encoder.maxLength)), "fingerprint": .string(try ModelFingerprint.of(directory: directory)),
+      "max_length": .int(Int64(encoder.maxLength)),
+      "fingerprint": .string(try ModelFingerprint.of(directory: directory)),
     ]
     if json {
       print(info.jsonText)
@@ -97,7 +99,8 @@ struct BackboneInfoCommand: AsyncParsableCommand {
     }
     for (key, value) in info.objectValue!.entries {
       let text = value.stringValue ?? value.jsonText
-      print("\(key.replacingOccurrences(of: "_", with: " ")):".padding(toLength: 19, withPad: " ", startingAt: 0) + text)
+      print(
+        "\(key.replacingOccurrences(of: "_", with: " ")):".padding(toLength: 19, withPad: " ", startingAt: 0) + text)
     }
   }
 }

@@ -59,7 +59,9 @@ struct EmbedCommand: AsyncParsableCommand {
     if let pooling, Pooling(rawValue: pooling) == nil {
       throw ValidationError("--pooling must be mean, cls or last, not '\(pooling)'")
     }
-    if let maxLength, maxLength < 2 || maxLength > 512 { throw ValidationError("--max-length must be between 2 and 512") }
+    if let maxLength, maxLength < 2 || maxLength > 512 {
+      throw ValidationError("--max-length must be between 2 and 512")
+    }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
   }
@@ -68,7 +70,8 @@ struct EmbedCommand: AsyncParsableCommand {
     let terminal = Terminal(quiet: quiet)
     let directory = try BackboneStore(cacheDirectory: cache).resolve(backbone)
     var encoder = try SentenceEncoder(
-      directory: directory, pooling: pooling.flatMap(Pooling.init(rawValue:)), normalize: normalize, maxLength: maxLength)
+      directory: directory, pooling: pooling.flatMap(Pooling.init(rawValue:)), normalize: normalize,
+      maxLength: maxLength)
     encoder.batchSize = batchSize
     if let threads { encoder.threadCount = threads }
     let records = try EmbedInput.read(input)
@@ -108,7 +111,8 @@ struct EmbedCommand: AsyncParsableCommand {
       "embedded \(records.count) texts (\(tokenCount) tokens) in \(format(seconds, 2)) s: "
         + "\(format(Double(records.count) / max(seconds, 1e-9), 1)) texts/s, "
         + "\(format(Double(tokenCount) / max(seconds, 1e-9), 0)) tokens/s "
-        + "[\(directory), \(encoder.pooling.rawValue)\(encoder.normalize ? ", normalised" : ""), max \(encoder.maxLength) tokens]")
+        + "[\(directory), \(encoder.pooling.rawValue)\(encoder.normalize ? ", normalised" : ""), max \(encoder.maxLength) tokens]"
+    )
   }
 }
 
@@ -149,7 +153,8 @@ struct EmbedInput {
       } catch {
         throw InputError(
           .malformedJSON, at: location,
-          "\(error.message) at column \(error.column) (a line starting with \(first) must be JSON; other lines are plain text)")
+          "\(error.message) at column \(error.column) (a line starting with \(first) must be JSON; other lines are plain text)"
+        )
       }
       if let text = value.stringValue {
         records.append(EmbedInput(text: text, fields: JSONObject()))

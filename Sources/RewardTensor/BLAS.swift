@@ -39,7 +39,9 @@ extension Matrix {
   /// `self · other`, or `self · otherᵀ` when `transposingOther` (other stored as n×k).
   public func multiplied(by other: Matrix, transposingOther: Bool = false) -> Matrix {
     let (k, n) = transposingOther ? (other.columns, other.rows) : (other.rows, other.columns)
-    precondition(columns == k, "cannot multiply \(rows)×\(columns) by \(transposingOther ? "transposed " : "")\(other.rows)×\(other.columns)")
+    precondition(
+      columns == k,
+      "cannot multiply \(rows)×\(columns) by \(transposingOther ? "transposed " : "")\(other.rows)×\(other.columns)")
     var out = Matrix(rows: rows, columns: n)
     guard k > 0 else { return out }
     values.withUnsafeBufferPointer { a in

@@ -67,7 +67,9 @@ public struct SafeTensorsFile: Sendable {
   public init(data: Data, path: String = "<memory>") throws(SafeTensorsError) {
     func fail(_ message: String) -> SafeTensorsError { SafeTensorsError(path: path, message: message) }
     guard data.count >= 8 else { throw fail("file is \(data.count) bytes, shorter than the 8-byte header length") }
-    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+      $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+    }
     guard headerLength <= UInt64(data.count - 8) else {
       throw fail("header length \(headerLength) goes beyond the end of the file (\(data.count) bytes)")
     }
@@ -110,7 +112,8 @@ public struct SafeTensorsFile: Sendable {
         case .int(let begin) = offsets[0], case .int(let end) = offsets[1]
       else { throw fail("tensor '\(name)': 'data_offsets' must be [begin, end]") }
       guard begin >= 0, begin <= end, end <= Int64(dataLength) else {
-        throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] out of range (data section is \(dataLength) bytes)")
+        throw fail(
+          "tensor '\(name)': data_offsets [\(begin), \(end)] out of range (data section is \(dataLength) bytes)")
       }
       let (count, overflow) = shape.reduce((1, false)) { acc, dim in
         let (product, o) = acc.0.multipliedReportingOverflow(by: dim)
@@ -148,13 +151,16 @@ public struct SafeTensorsFile: Sendable {
     let count = info.elementCount
     return data.withUnsafeBytes { raw in
       let base = raw.baseAddress!.advanced(by: start - data.startIndex)
-      func load<T>(_ type: T.Type, _ i: Int) -> T { base.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self) }
+      func load<T>(_ type: T.Type, _ i: Int) -> T {
+        base.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)
+      }
       switch info.dtype {
       case .f32:
         #if _endian(little)
           // The file's bytes are already the host's floats: one copy instead of a per-element loop.
           return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4))
+            UnsafeMutableRawBufferPointer(buffer).copyMemory(
+              from: UnsafeRawBufferPointer(start: base, count: count * 4))
             initialized = count
           }
         #else
@@ -162,7 +168,8 @@ public struct SafeTensorsFile: Sendable {
         #endif
       case .f64: return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: load(UInt64.self, $0)))) }
       case .f16: return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: load(UInt16.self, $0)))) }
-      case .bf16: return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: load(UInt16.self, $0))) << 16) }
+      case .bf16:
+        return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: load(UInt16.self, $0))) << 16) }
       case .i64: return (0..<count).map { Float(Int64(littleEndian: load(Int64.self, $0))) }
       case .i32: return (0..<count).map { Float(Int32(littleEndian: load(Int32.self, $0))) }
       case .i16: return (0..<count).map { Float(Int16(littleEndian: load(Int16.self, $0))) }
@@ -192,7 +199,8 @@ public enum SafeTensorsWriter {
   public static func encode(_ tensors: [NamedTensor], metadata: [String: String] = [:]) -> Data {
     var header = JSONObject()
     if !metadata.isEmpty {
-      header["__metadata__"] = .object(JSONObject(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+      header["__metadata__"] = .object(
+        JSONObject(metadata.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
     }
     var offset = 0
     for tensor in tensors {

@@ -44,7 +44,8 @@ import Testing
     let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
     #expect(files == ["config.json", "model.safetensors", "tokenizer.json"])
     // Only the model directory remains: no staging leftovers.
-    #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("backbones").path) == ["minilm"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("backbones").path) == ["minilm"])
     // Fetching again replaces the copy.
     _ = try store.fetch(name: "minilm", python: try Self.fakePython(in: root))
     #expect(try SentenceEncoder(directory: directory).dimension == 8)
@@ -66,7 +67,9 @@ import Testing
     let store = BackboneStore(environment: ["REWARDKIT_CACHE": "/data/rk", "HOME": "/home/x"])
     #expect(store.directory(for: "minilm") == "/data/rk/backbones/minilm")
     #expect(store.embeddingCacheDirectory == "/data/rk/embeddings")
-    #expect(BackboneStore(environment: ["HOME": "/home/x"]).directory(for: "minilm") == "/home/x/.cache/rewardkit/backbones/minilm")
+    #expect(
+      BackboneStore(environment: ["HOME": "/home/x"]).directory(for: "minilm")
+        == "/home/x/.cache/rewardkit/backbones/minilm")
     #expect(BackboneStore(cacheDirectory: "/c", environment: ["REWARDKIT_CACHE": "/data/rk"]).cacheRoot.path == "/c")
   }
 }

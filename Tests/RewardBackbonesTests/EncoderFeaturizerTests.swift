@@ -6,7 +6,9 @@ import Testing
 
 @Suite struct EncoderFeaturizerTests {
   static func candidate(user: String?, response: String) -> Candidate {
-    Candidate(prompt: user.map { [.system("be nice"), .user("first turn"), .assistant("ok"), .user($0)] } ?? [], response: response)
+    Candidate(
+      prompt: user.map { [.system("be nice"), .user("first turn"), .assistant("ok"), .user($0)] } ?? [],
+      response: response)
   }
 
   static let candidates = [
@@ -18,12 +20,14 @@ import Testing
 
   @Test func responseKeepsItsHeadAndTheUserTurnItsEnd() throws {
     let store = BackboneStore(cacheDirectory: try TestPaths.temporaryDirectory().path)
-    let featurizer = try EncoderFeaturizer(backbone: TinyBertTests.directory, tokenBudget: 8, store: store, cacheEmbeddings: false)
+    let featurizer = try EncoderFeaturizer(
+      backbone: TinyBertTests.directory, tokenBudget: 8, store: store, cacheEmbeddings: false)
     // the=5 cat=6 sat=7 on=8 mat=9 dog=10 ran=11 a=12 big=13 red=14; [CLS]=2 [SEP]=3
     let short = featurizer.encoding(for: Self.candidate(user: "a big red dog", response: "the cat"))
     #expect(short.ids == [2, 13, 14, 10, 3, 5, 6, 3], "the user turn keeps its last 3 tokens")
     #expect(short.typeIDs == [0, 0, 0, 0, 0, 1, 1, 1])
-    let long = featurizer.encoding(for: Self.candidate(user: "a big red dog", response: "the cat sat on the mat the dog"))
+    let long = featurizer.encoding(
+      for: Self.candidate(user: "a big red dog", response: "the cat sat on the mat the dog"))
     #expect(long.ids == [2, 5, 6, 7, 8, 5, 9, 3], "the response's head fills the budget; the user turn is left out")
     let noUser = featurizer.encoding(for: Self.candidate(user: nil, response: "the cat"))
     #expect(noUser.ids == [2, 5, 6, 3])
@@ -80,7 +84,8 @@ import Testing
 
   @Test func descriptorRebuildsTheSameFeaturizer() async throws {
     let store = BackboneStore(cacheDirectory: try TestPaths.temporaryDirectory().path)
-    let featurizer = try EncoderFeaturizer(backbone: TinyBertTests.directory, normalize: true, tokenBudget: 10, store: store)
+    let featurizer = try EncoderFeaturizer(
+      backbone: TinyBertTests.directory, normalize: true, tokenBudget: 10, store: store)
     let descriptor = featurizer.descriptor
     let object = try #require(descriptor.objectValue)
     #expect(object["kind"] == "encoder" && object["pooling"] == "mean" && object["normalize"] == true)

@@ -11,7 +11,9 @@ import Testing
     let records = try TestPaths.jsonLines(TestPaths.reference.appendingPathComponent("minilm-embeddings.jsonl"))
     #expect(records.count > 50)
     let texts = try records.map { try #require($0["text"]?.stringValue) }
-    let expected = try records.map { try #require($0["embedding"]?.arrayValue).compactMap { $0.doubleValue.map(Float.init) } }
+    let expected = try records.map {
+      try #require($0["embedding"]?.arrayValue).compactMap { $0.doubleValue.map(Float.init) }
+    }
     let actual = encoder.embed(texts)
     var worst = (1.0, "")
     for (i, text) in texts.enumerated() {

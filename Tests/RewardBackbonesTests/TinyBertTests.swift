@@ -19,8 +19,12 @@ import Testing
   static func expected() throws -> [Expected] {
     let text = try String(contentsOfFile: directory + "/expected.json", encoding: .utf8)
     let sequences = try #require(try JSONParser.parse(text).objectValue?["sequences"]?.arrayValue)
-    func floats(_ value: JSONValue?) throws -> [Float] { try #require(value?.arrayValue).map { Float($0.doubleValue ?? .nan) } }
-    func ints(_ value: JSONValue?) throws -> [Int32] { try #require(value?.arrayValue).map { Int32($0.doubleValue ?? -1) } }
+    func floats(_ value: JSONValue?) throws -> [Float] {
+      try #require(value?.arrayValue).map { Float($0.doubleValue ?? .nan) }
+    }
+    func ints(_ value: JSONValue?) throws -> [Int32] {
+      try #require(value?.arrayValue).map { Int32($0.doubleValue ?? -1) }
+    }
     return try sequences.map { item in
       let object = try #require(item.objectValue)
       return Expected(
@@ -142,7 +146,8 @@ import Testing
     let directory = try Self.copyOfTinyModel()
     try Self.editConfig(directory) { $0["num_hidden_layers"] = 3 }
     let missing = try #require(Self.error { _ = try BertModel(directory: directory.path) })
-    #expect(missing.field == "encoder.layer.2.attention.self.query.weight" && missing.message.contains("tensor missing"))
+    #expect(
+      missing.field == "encoder.layer.2.attention.self.query.weight" && missing.message.contains("tensor missing"))
     try Self.editConfig(directory) { $0["hidden_size"] = "eight" }
     let badField = try #require(Self.error { _ = try BertModel(directory: directory.path) })
     #expect(badField.field == "hidden_size" && badField.message.contains("positive integer"))

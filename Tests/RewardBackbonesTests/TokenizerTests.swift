@@ -6,7 +6,10 @@ import Testing
 @Suite struct TokenizerTests {
   /// A small vocabulary that exercises WordPiece splitting and unknown words.
   static func tinyTokenizer(maxCharacters: Int = 100, lowercase: Bool = true) throws -> WordPieceTokenizer {
-    let tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "un", "##believ", "##able", ",", "!", "cafe", "你", "好"]
+    let tokens = [
+      "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "un", "##believ", "##able", ",", "!", "cafe", "你",
+      "好",
+    ]
     return try WordPieceTokenizer(
       vocabulary: Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($1, Int32($0)) }),
       normalizer: BertNormalizer(lowercase: lowercase), maxInputCharactersPerWord: maxCharacters)
@@ -21,7 +24,9 @@ import Testing
       let text = try #require(record["text"]?.stringValue)
       let expected = try #require(record["ids"]?.arrayValue).compactMap { $0.doubleValue.map { Int32($0) } }
       let actual = tokenizer.encode(text).ids
-      if actual != expected { mismatches.append("\(text.debugDescription.prefix(60)): \(actual.prefix(12)) vs \(expected.prefix(12))") }
+      if actual != expected {
+        mismatches.append("\(text.debugDescription.prefix(60)): \(actual.prefix(12)) vs \(expected.prefix(12))")
+      }
     }
     #expect(mismatches.isEmpty, "\(mismatches.count) texts differ, e.g. \(mismatches.prefix(3))")
   }

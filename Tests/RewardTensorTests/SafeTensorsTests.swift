@@ -47,7 +47,8 @@ import Testing
 
   @Test func decodesHalfPrecisionFormats() throws {
     // 1.5 and -2 in F16 (0x3E00, 0xC000) and BF16 (0x3FC0, 0xC000), little-endian.
-    let header = #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]}}"#
+    let header =
+      #"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[4,8]}}"#
     var data = Self.file(header: header, dataBytes: 0)
     data.append(contentsOf: [0x00, 0x3E, 0x00, 0xC0, 0xC0, 0x3F, 0x00, 0xC0])
     let file = try SafeTensorsFile(data: data)
@@ -56,7 +57,9 @@ import Testing
   }
 
   @Test func rejectsATruncatedFile() {
-    #expect(Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Data([1, 0, 0])) }?.contains("shorter than") == true)
+    #expect(
+      Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Data([1, 0, 0])) }?.contains(
+        "shorter than") == true)
     // The header promises 8 bytes of data; only 4 are there.
     let truncated = Self.file(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 4)
     let message = Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: truncated) }
@@ -68,35 +71,48 @@ import Testing
     var length = UInt64(1_000_000).littleEndian
     withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
     data.append(contentsOf: Array("{}".utf8))
-    let message = Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: data, path: "model.safetensors") }
+    let message = Self.message { () throws(SafeTensorsError) in
+      _ = try SafeTensorsFile(data: data, path: "model.safetensors")
+    }
     #expect(message?.contains("header length 1000000 goes beyond the end of the file") == true)
   }
 
   @Test func rejectsOverlappingTensors() {
-    let header = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
-    let message = Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Self.file(header: header, dataBytes: 12)) }
+    let header =
+      #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#
+    let message = Self.message { () throws(SafeTensorsError) in
+      _ = try SafeTensorsFile(data: Self.file(header: header, dataBytes: 12))
+    }
     #expect(message == "tensors 'a' and 'b' overlap")
   }
 
   @Test func rejectsOutOfRangeAndInconsistentOffsets() {
     let backwards = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#
     #expect(
-      Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Self.file(header: backwards, dataBytes: 8)) }?
-        .contains("out of range") == true)
+      Self.message { () throws(SafeTensorsError) in
+        _ = try SafeTensorsFile(data: Self.file(header: backwards, dataBytes: 8))
+      }?
+      .contains("out of range") == true)
     let wrongSize = #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
     #expect(
-      Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Self.file(header: wrongSize, dataBytes: 8)) }?
-        .contains("needs 12 bytes but data_offsets span 8") == true)
+      Self.message { () throws(SafeTensorsError) in
+        _ = try SafeTensorsFile(data: Self.file(header: wrongSize, dataBytes: 8))
+      }?
+      .contains("needs 12 bytes but data_offsets span 8") == true)
   }
 
   @Test func rejectsAnUnknownDtype() {
     let header = #"{"a":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]}}"#
-    let message = Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Self.file(header: header, dataBytes: 1)) }
+    let message = Self.message { () throws(SafeTensorsError) in
+      _ = try SafeTensorsFile(data: Self.file(header: header, dataBytes: 1))
+    }
     #expect(message?.contains("unknown dtype 'F8_E4M3'") == true)
   }
 
   @Test func rejectsAHeaderThatIsNotJSON() {
-    let message = Self.message { () throws(SafeTensorsError) in _ = try SafeTensorsFile(data: Self.file(header: "{oops", dataBytes: 0)) }
+    let message = Self.message { () throws(SafeTensorsError) in
+      _ = try SafeTensorsFile(data: Self.file(header: "{oops", dataBytes: 0))
+    }
     #expect(message?.contains("not valid JSON") == true)
   }
 
@@ -143,7 +159,9 @@ import Testing
     for (a, b) in zip(values, expected) { #expect(abs(a - b) < 1e-5) }
     var row: [Float] = [1, 2, 3, 100]
     let mask: [Float] = [1, 1, 1, 0]
-    row.withUnsafeMutableBufferPointer { r in mask.withUnsafeBufferPointer { Activations.maskedSoftmax(r, mask: $0.baseAddress!) } }
+    row.withUnsafeMutableBufferPointer { r in
+      mask.withUnsafeBufferPointer { Activations.maskedSoftmax(r, mask: $0.baseAddress!) }
+    }
     let e = [exp(Float(-2)), exp(Float(-1)), 1]
     let sum = e.reduce(0, +)
     for (a, b) in zip(row, e.map { $0 / sum } + [0]) { #expect(abs(a - b) < 1e-6) }
