@@ -54,7 +54,7 @@ let package = Package(
     .target(
       name: "RewardCLI",
       dependencies: [
-        "RewardCore", "RewardData", "RewardFeatures", "RewardHeads", "RewardEval",
+        "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]

@@ -11,7 +11,7 @@ public struct RewardCommand: AsyncParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [
-      DemoCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, ScoreCommand.self,
+      DemoCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, ScoreCommand.self, ServeCommand.self,
     ]
   )
 

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import RewardCore
+import RewardServer
+
+struct ServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract:
+      "Serve a reward spec or a trained checkpoint over HTTP to RL trainers (OpenRLHF, vLLM, TRL/verl clients).",
+    discussion: """
+      Endpoints: POST /get_reward (OpenRLHF), POST /v1/rewards, POST /v1/compare, POST /classify and
+      POST /score (vLLM), GET /health, GET /metrics (Prometheus), GET /v1/spec. See docs/SERVER.md.
+
+        reward serve --spec math.yaml --port 8000
+        reward serve --config serve.yaml        # any setting below, as snake_case keys
+
+      Options given here override the config file. SIGTERM or Ctrl-C stops accepting requests,
+      finishes those in flight, then exits.
+      """)
+
+  @Option(help: "Reward spec file (YAML or JSON) to serve.")
+  var spec: String?
+
+  @Option(help: "Checkpoint directory (from `reward train`) to serve.")
+  var model: String?
+
+  @Option(help: "Config file (YAML or JSON) with any of: \(ServerConfiguration.keys.joined(separator: ", ")).")
+  var config: String?
+
+  @Option(help: "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")
+  var host: String?
+
+  @Option(help: "Port to listen on (default 8000; 0 picks a free one).")
+  var port: Int?
+
+  @Option(help: "Require `Authorization: Bearer KEY` (default: $REWARDKIT_API_KEY, else no auth).")
+  var apiKey: String?
+
+  @Option(help: "Largest request body in bytes; larger ones get 413 (default 33554432).")
+  var maxBodyBytes: Int?
+
+  @Option(help: "Most items scored in one model call; concurrent requests are merged up to it (default 256).")
+  var maxBatchSize: Int?
+
+  @Option(name: .customLong("max-wait-ms"), help: "How long a batch waits for more requests to join (default 2).")
+  var maxWaitMilliseconds: Double?
+
+  @Option(help: "Items that may wait in the queue; beyond it requests get 503 + Retry-After (default 65536).")
+  var maxQueuedItems: Int?
+
+  @Option(name: .customLong("request-timeout-s"), help: "Per-request scoring deadline in seconds (default 120).")
+  var requestTimeoutSeconds: Double?
+
+  @Option(help: "Threads that run scoring (default: the number of CPU cores).")
+  var scoringThreads: Int?
+
+  @Option(help: "Log format: text or json (default text).")
+  var logFormat: String?
+
+  @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+  var logLevel: String?
+
+  func resolvedConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    -> ServerConfiguration
+  {
+    var settings = try config.map(ServerConfiguration.load(file:)) ?? ServerConfiguration()
+    if spec != nil || model != nil {
+      settings.spec = spec
+      settings.model = model
+    }
+    if let host { settings.host = host }
+    if let port { settings.port = port }
+    if let key = apiKey ?? environment["REWARDKIT_API_KEY"] { settings.apiKey = key }
+    if let maxBodyBytes { settings.maxBodyBytes = maxBodyBytes }
+    if let maxBatchSize { settings.maxBatchSize = maxBatchSize }
+    if let maxWaitMilliseconds { settings.maxWaitMilliseconds = maxWaitMilliseconds }
+    if let maxQueuedItems { settings.maxQueuedItems = maxQueuedItems }
+    if let requestTimeoutSeconds { settings.requestTimeoutSeconds = requestTimeoutSeconds }
+    if let scoringThreads { settings.scoringThreads = scoringThreads }
+    if let logFormat {
+      guard let format = ServerConfiguration.LogFormat(rawValue: logFormat) else {
+        throw ValidationError("--log-format: expected text or json, found '\(logFormat)'")
+      }
+      settings.logFormat = format
+    }
+    if let logLevel { settings.logLevel = logLevel }
+    try settings.validate()
+    return settings
+  }
+
+  func run() async throws {
+    try await RewardServer.serve(resolvedConfiguration(), loadCheckpoint: ModelLoader.load)
+  }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RewardCore
+import ServiceLifecycle
+import UnixSignals
+
+/// The reward server: the routes of `docs/SERVER.md` over one `ScoringQueue`, run under
+/// swift-service-lifecycle. On graceful shutdown (SIGTERM) the HTTP server stops accepting and
+/// finishes in-flight requests first, then the queue scores what it holds and stops.
+public struct RewardServer: Sendable {
+  public let configuration: ServerConfiguration
+  public let served: ServedModel
+  public let metrics = ServerMetrics()
+  public let logger: Logger
+
+  public init(configuration: ServerConfiguration, served: ServedModel, logger: Logger) {
+    self.configuration = configuration
+    self.served = served
+    self.logger = logger
+  }
+
+  /// The services to run, in start order. `onListening` receives the bound port (useful with port 0).
+  public func services(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+    let executor = ScoringExecutor(threads: configuration.scoringThreads)
+    let queue = ScoringQueue(
+      model: served.model, settings: configuration.queueSettings, executor: executor, metrics: metrics)
+    let api = RewardAPI(served: served, queue: queue, metrics: metrics)
+    let app = Application(
+      router: router(api),
+      configuration: ApplicationConfiguration(
+        address: .hostname(configuration.host, port: configuration.port), serverName: "RewardKit"),
+      onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+      logger: logger)
+    return [queue, app]
+  }
+
+  /// Runs until one of `signals` arrives, then shuts down gracefully.
+  public func run(
+    signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+  ) async throws {
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: services(onListening: onListening), gracefulShutdownSignals: signals, logger: logger))
+    try await group.run()
+  }
+
+  func router(_ api: RewardAPI) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ObservingMiddleware(metrics: metrics, logger: logger))
+    if let apiKey = configuration.apiKey { router.add(middleware: BearerAuthMiddleware(apiKey: apiKey)) }
+    let limit = configuration.maxBodyBytes
+    router.post("get_reward") { request, _ in try await json(request, limit: limit, api.getReward) }
+    router.post("v1/rewards") { request, _ in try await json(request, limit: limit, api.rewards) }
+    router.post("v1/compare") { request, _ in try await json(request, limit: limit, api.compare) }
+    for path in ["classify", "v1/classify"] {
+      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, limit: limit, api.classify) }
+    }
+    for path in ["score", "v1/score"] {
+      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, limit: limit, api.score) }
+    }
+    let name = served.model.name
+    router.get("health") { _, _ in
+      Self.jsonResponse(.object(JSONObject([("status", "ok"), ("model", .string(name))])))
+    }
+    let description = specDescription()
+    router.get("v1/spec") { _, _ in Self.jsonResponse(description) }
+    let metrics = metrics
+    router.get("metrics") { _, _ in
+      Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+        body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+    }
+    return router
+  }
+
+  /// `GET /v1/spec`: the served model's description and the serving settings (never the API key).
+  func specDescription() -> JSONValue {
+    var object = served.description
+    object["serving"] = .object(
+      JSONObject([
+        ("max_batch_size", .int(Int64(configuration.maxBatchSize))),
+        ("max_wait_ms", .double(configuration.maxWaitMilliseconds)),
+        ("max_queued_items", .int(Int64(configuration.maxQueuedItems))),
+        ("request_timeout_s", .double(configuration.requestTimeoutSeconds)),
+        ("max_body_bytes", .int(Int64(configuration.maxBodyBytes))),
+        ("auth", .bool(configuration.apiKey != nil)),
+        (
+          "endpoints",
+          [
+            "POST /get_reward", "POST /v1/rewards", "POST /v1/compare", "POST /classify", "POST /score", "GET /health",
+            "GET /metrics", "GET /v1/spec",
+          ]
+        ),
+      ]))
+    return .object(object)
+  }
+
+  static func jsonResponse(_ value: JSONValue) -> Response {
+    Response(
+      status: .ok, headers: [.contentType: "application/json"],
+      body: ResponseBody(byteBuffer: ByteBuffer(string: value.jsonText)))
+  }
+}
+
+/// Reads the body (at most `limit` bytes, else 413), parses it as a JSON object (else 400 naming
+/// where it broke), runs `handler` and writes its result as JSON.
+func json(_ request: Request, limit: Int, _ handler: (FieldReader) async throws -> JSONValue) async throws
+  -> Response
+{
+  let tooLarge = APIError(.payloadTooLarge, "the request body is larger than the limit of \(limit) bytes")
+  if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
+  let buffer: ByteBuffer
+  do {
+    buffer = try await request.body.collect(upTo: limit)
+  } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+    throw tooLarge
+  }
+  let object = try parseJSONObject(Array(buffer.readableBytesView))
+  return RewardServer.jsonResponse(try await handler(FieldReader(object)))
+}
+
+extension RewardServer {
+  /// `reward serve`: sets up logging as configured, loads the spec or checkpoint, and serves until
+  /// SIGTERM/SIGINT. `loadCheckpoint` is the CLI's `--model` loader, so every model kind it knows
+  /// is servable.
+  public static func serve(
+    _ configuration: ServerConfiguration, loadCheckpoint: (String) throws -> any RewardModel
+  ) async throws {
+    let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    let format = configuration.logFormat
+    LoggingSystem.bootstrap { label in
+      var handler: any LogHandler =
+        format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    let logger = Logger(label: "reward.serve")
+    let served: ServedModel
+    if let spec = configuration.spec {
+      served = try ServedModel.spec(path: spec)
+    } else {
+      let directory = configuration.model!
+      served = ServedModel(
+        model: try loadCheckpoint(directory),
+        description: JSONObject([("name", .string(directory)), ("type", "checkpoint"), ("source", .string(directory))]))
+    }
+    let server = RewardServer(configuration: configuration, served: served, logger: logger)
+    try await server.run { port in
+      logger.info(
+        "serving \(served.model.name) on http://\(configuration.host):\(port)",
+        metadata: ["max_batch_size": "\(configuration.maxBatchSize)", "auth": "\(configuration.apiKey != nil)"])
+    }
+  }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import RewardCore
+import ServiceLifecycle
+import Synchronization
+
+/// Micro-batching between HTTP requests and the model. Requests enqueue their candidates; workers
+/// take whole requests, up to `maxBatchSize` items, waiting at most `maxWait` after the oldest
+/// arrived for more to join, and score them in one `score` call on the scoring executor. The queue
+/// is bounded (`capacity` items): beyond it a request fails at once with `overloaded` instead of
+/// waiting without bound. Each request has a deadline; one that passes it fails with `timeout` and
+/// is dropped from the queue if it has not started.
+///
+/// A request is never split across batches, and when requests share a batch their `group` keys are
+/// kept apart, so group normalisation (GRPO) sees exactly one request's groups.
+public actor ScoringQueue: Service {
+  public struct Settings: Sendable {
+    public var maxBatchSize: Int
+    public var maxWait: Duration
+    public var capacity: Int
+    public var timeout: Duration
+    public var workers: Int
+
+    public init(maxBatchSize: Int, maxWait: Duration, capacity: Int, timeout: Duration, workers: Int) {
+      self.maxBatchSize = maxBatchSize
+      self.maxWait = maxWait
+      self.capacity = capacity
+      self.timeout = timeout
+      self.workers = workers
+    }
+  }
+
+  public nonisolated let settings: Settings
+  private let model: any RewardModel
+  private let executor: ScoringExecutor
+  private let metrics: ServerMetrics
+  private var pending: [ScoringJob] = []
+  private var pendingHead = 0
+  private var pendingItems = 0
+  private var idleWorkers: [CheckedContinuation<Void, Never>] = []
+  private var accepting = true
+
+  public init(model: any RewardModel, settings: Settings, executor: ScoringExecutor, metrics: ServerMetrics) {
+    self.model = model
+    self.settings = settings
+    self.executor = executor
+    self.metrics = metrics
+  }
+
+  /// Scores `candidates` as part of a micro-batch; throws `APIError` (overloaded, timeout,
+  /// shutting down, scoring failed).
+  public func score(_ candidates: [Candidate]) async throws -> [Reward] {
+    if candidates.isEmpty { return [] }
+    guard accepting else { throw APIError(.shuttingDown, "the server is shutting down", retryAfterSeconds: 1) }
+    guard candidates.count <= settings.capacity else {
+      throw APIError(
+        .payloadTooLarge,
+        "the request has \(candidates.count) items; the server queues at most \(settings.capacity): split it")
+    }
+    guard pendingItems + candidates.count <= settings.capacity else {
+      throw APIError(
+        .overloaded, "the scoring queue is full (\(pendingItems) items waiting); retry later", retryAfterSeconds: 1)
+    }
+    let job = ScoringJob(candidates: candidates)
+    let timeout = settings.timeout
+    return try await withCheckedThrowingContinuation { continuation in
+      job.attach(continuation, timeout: timeout)
+      pending.append(job)
+      pendingItems += candidates.count
+      metrics.queueDepth(pendingItems)
+      if let worker = idleWorkers.popLast() { worker.resume() }
+    }
+  }
+
+  /// Runs the workers until graceful shutdown, then stops accepting requests and returns once
+  /// everything already queued is scored (the HTTP server, shut down first, drains in-flight
+  /// requests into this queue).
+  public nonisolated func run() async throws {
+    await withDiscardingTaskGroup { group in
+      for _ in 0..<settings.workers {
+        group.addTask {
+          await withTaskExecutorPreference(self.executor) { await self.work() }
+        }
+      }
+      group.addTask {
+        try? await gracefulShutdown()
+        await self.stopAccepting()
+      }
+    }
+    executor.shutdown()
+  }
+
+  func stopAccepting() {
+    accepting = false
+    for worker in idleWorkers { worker.resume() }
+    idleWorkers.removeAll()
+  }
+
+  private func work() async {
+    while let batch = await nextBatch() {
+      await run(batch)
+    }
+  }
+
+  /// The next requests to score together, or nil once shut down and empty.
+  private func nextBatch() async -> [ScoringJob]? {
+    while true {
+      dropFinishedJobs()
+      guard pendingHead < pending.count else {
+        if !accepting { return nil }
+        await withCheckedContinuation { idleWorkers.append($0) }
+        continue
+      }
+      if accepting, settings.maxWait > .zero, pendingItems < settings.maxBatchSize {
+        let due = pending[pendingHead].enqueued + settings.maxWait
+        if ContinuousClock.now < due {
+          try? await Task.sleep(until: due, clock: .continuous)
+          continue  // Another worker may have taken the jobs meanwhile.
+        }
+      }
+      return takeBatch()
+    }
+  }
+
+  private func dropFinishedJobs() {
+    while pendingHead < pending.count, pending[pendingHead].isFinished {
+      pendingItems -= pending[pendingHead].candidates.count
+      pendingHead += 1
+    }
+    compact()
+  }
+
+  private func takeBatch() -> [ScoringJob] {
+    var batch: [ScoringJob] = []
+    var items = 0
+    while pendingHead < pending.count {
+      let job = pending[pendingHead]
+      if !batch.isEmpty && items + job.candidates.count > settings.maxBatchSize { break }
+      pendingHead += 1
+      pendingItems -= job.candidates.count
+      if job.isFinished { continue }
+      batch.append(job)
+      items += job.candidates.count
+    }
+    compact()
+    metrics.queueDepth(pendingItems)
+    return batch
+  }
+
+  private func compact() {
+    if pendingHead == pending.count {
+      pending.removeAll(keepingCapacity: true)
+      pendingHead = 0
+    } else if pendingHead > 256 && pendingHead * 2 > pending.count {
+      pending.removeFirst(pendingHead)
+      pendingHead = 0
+    }
+  }
+
+  /// Scores a batch; if a merged batch fails, each request is retried alone so that one request's
+  /// failure is not blamed on the others.
+  private nonisolated func run(_ batch: [ScoringJob]) async {
+    let candidates = Self.merge(batch)
+    let started = ContinuousClock.now
+    do {
+      let rewards = try await model.score(candidates)
+      guard rewards.count == candidates.count else {
+        throw ConfigurationError("\(model.name) returned \(rewards.count) rewards for \(candidates.count) candidates")
+      }
+      metrics.batchScored(size: candidates.count, seconds: (ContinuousClock.now - started).seconds)
+      var offset = 0
+      for job in batch {
+        job.finish(.success(Array(rewards[offset..<offset + job.candidates.count])))
+        offset += job.candidates.count
+      }
+    } catch {
+      if batch.count > 1 {
+        for job in batch { await run([job]) }
+      } else {
+        batch[0].finish(.failure(APIError(.scoringFailed, "scoring failed: \(error)")))
+      }
+    }
+  }
+
+  /// All candidates of a batch, with each request's groups made distinct from other requests'.
+  static func merge(_ batch: [ScoringJob]) -> [Candidate] {
+    guard batch.count > 1 else { return batch.first?.candidates ?? [] }
+    var merged: [Candidate] = []
+    merged.reserveCapacity(batch.reduce(0) { $0 + $1.candidates.count })
+    for (index, job) in batch.enumerated() {
+      for var candidate in job.candidates {
+        if let group = candidate.group { candidate.group = "\(index)\u{1F}\(group)" }
+        merged.append(candidate)
+      }
+    }
+    return merged
+  }
+}
+
+/// One request waiting in the queue. It finishes exactly once: with rewards, with an error, or
+/// with a timeout, whichever comes first; later attempts are ignored.
+final class ScoringJob: Sendable {
+  let candidates: [Candidate]
+  let enqueued = ContinuousClock.now
+  private struct Waiting {
+    var continuation: CheckedContinuation<[Reward], any Error>?
+    var timer: Task<Void, Never>?
+    var finished = false
+  }
+  private let state = Mutex(Waiting())
+
+  init(candidates: [Candidate]) {
+    self.candidates = candidates
+  }
+
+  var isFinished: Bool { state.withLock { $0.finished } }
+
+  func attach(_ continuation: CheckedContinuation<[Reward], any Error>, timeout: Duration) {
+    state.withLock { $0.continuation = continuation }
+    let timer = Task { [weak self] in
+      guard (try? await Task.sleep(for: timeout)) != nil else { return }
+      self?.finish(.failure(APIError(.timeout, "scoring did not finish within \(timeout.seconds) s")))
+    }
+    let finishedAlready = state.withLock { waiting in
+      if !waiting.finished { waiting.timer = timer }
+      return waiting.finished
+    }
+    if finishedAlready { timer.cancel() }
+  }
+
+  func finish(_ result: Result<[Reward], any Error>) {
+    let (continuation, timer) = state.withLock { waiting in
+      defer {
+        waiting.continuation = nil
+        waiting.timer = nil
+        waiting.finished = true
+      }
+      return (waiting.continuation, waiting.timer)
+    }
+    timer?.cancel()
+    continuation?.resume(with: result)
+  }
+}
+
+extension Duration {
+  var seconds: Double {
+    let (whole, attoseconds) = components
+    return Double(whole) + Double(attoseconds) * 1e-18
+  }
+}

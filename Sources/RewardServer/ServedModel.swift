@@ -1,0 +1,69 @@
+import Foundation
+import RewardCore
+import RewardHeads
+import RewardSpec
+
+/// What the server serves: a `RewardModel` and a description of it for `GET /v1/spec`.
+public struct ServedModel: Sendable {
+  public var model: any RewardModel
+  public var description: JSONObject
+
+  public init(model: any RewardModel, description: JSONObject) {
+    self.model = model
+    self.description = description
+  }
+
+  /// A reward spec file (YAML or JSON). Its components may include trained checkpoints
+  /// (`kind: checkpoint`, `path: DIR`, relative to the spec file).
+  public static func spec(path: String, registry: ComponentRegistry = ServedModel.registry) throws -> ServedModel {
+    let model = try RewardSpecLoader.load(path: path, registry: registry)
+    let spec = model.spec
+    let components: [JSONValue] = spec.components.map { component in
+      .object(
+        JSONObject([
+          ("name", .string(component.name)), ("kind", .string(component.kind)), ("weight", .double(component.weight)),
+        ]))
+    }
+    var description = JSONObject([
+      ("name", .string(spec.name)), ("type", "spec"), ("source", .string(path)), ("components", .array(components)),
+      ("gates", .array(spec.gates.map { .string($0.component) })),
+      ("not_applicable", .string(spec.notApplicable.rawValue)),
+    ])
+    if let clip = spec.clip { description["clip"] = [.double(clip.lowerBound), .double(clip.upperBound)] }
+    if let normalization = spec.groupNormalization {
+      description["normalize"] = .object(
+        JSONObject([
+          ("method", "group"), ("epsilon", .double(normalization.epsilon)), ("scale", .bool(normalization.scale)),
+        ]))
+    }
+    return ServedModel(model: model, description: description)
+  }
+
+  /// A checkpoint directory written by `reward train`.
+  public static func checkpoint(directory: String) throws -> ServedModel {
+    let checkpoint = try Checkpoint.load(from: directory)
+    let name = URL(fileURLWithPath: directory).lastPathComponent
+    let model = try checkpoint.rewardModel(name: name)
+    return ServedModel(
+      model: model,
+      description: JSONObject([
+        ("name", .string(name)), ("type", "checkpoint"), ("source", .string(directory)),
+        ("featurizer", checkpoint.featurizer),
+      ]))
+  }
+
+  /// The standard rule kinds plus `checkpoint` (`path`: a directory from `reward train`).
+  public static let registry = ComponentRegistry.standard.registering(ComponentRegistry.checkpointKind) {
+    parameters throws(SpecError) in
+    let path = try parameters.string("path")
+    let directory =
+      path.hasPrefix("/") || parameters.file == nil
+      ? path : URL(fileURLWithPath: parameters.file!).deletingLastPathComponent().appendingPathComponent(path).path
+    do {
+      let checkpoint = try Checkpoint.load(from: directory)
+      return ModelComponent(try checkpoint.rewardModel(name: path))
+    } catch {
+      throw parameters.error("path", "cannot load the checkpoint at \(directory): \(error)")
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import RewardCore
+import RewardServer
+import Testing
+
+@Suite struct BatchingTests {
+  /// Two concurrent requests land in one micro-batch, yet each one's groups are normalised only
+  /// with its own items: the results equal those of each request served alone.
+  @Test func concurrentRequestsShareABatchButNotTheirGroups() async throws {
+    let first = """
+      {"items": [{"response": "\\\\boxed{1}", "reference": "1", "group": "g"},
+                 {"response": "\\\\boxed{2}", "reference": "1", "group": "g"}]}
+      """
+    let second = """
+      {"items": [{"response": "\\\\boxed{1}", "reference": "1", "group": "g"},
+                 {"response": "\\\\boxed{1}", "reference": "1", "group": "g"},
+                 {"response": "\\\\boxed{5}", "reference": "1", "group": "g"}]}
+      """
+    func rewards(_ reply: ServerHarness.Reply) -> [Double] {
+      reply.object["results"]?.arrayValue?.compactMap { $0.objectValue?["reward"]?.doubleValue } ?? []
+    }
+    var alone: [[Double]] = []
+    try await ServerHarness.with(servedSpec(groupSpec)) { server in
+      alone = [
+        rewards(try await server.post("/v1/rewards", first)), rewards(try await server.post("/v1/rewards", second)),
+      ]
+    }
+    try await ServerHarness.with(servedSpec(groupSpec), configure: { $0.maxWaitMilliseconds = 500 }) { server in
+      async let a = server.post("/v1/rewards", first)
+      async let b = server.post("/v1/rewards", second)
+      let together = [rewards(try await a), rewards(try await b)]
+      #expect(together == alone)
+      #expect(alone[0].count == 2 && alone[1].count == 3)
+      let metrics = try await server.get("/metrics").text
+      #expect(metrics.contains("rewardkit_batch_size_count 1\n"), "\(metrics)")
+      #expect(metrics.contains("rewardkit_batch_size_sum 5.0\n"))
+    }
+  }
+
+  /// A batch never exceeds `max_batch_size` items (a larger single request is scored alone).
+  @Test func batchesRespectMaxBatchSize() async throws {
+    try await ServerHarness.with(
+      servedSpec(mathFormatSpec),
+      configure: {
+        $0.maxBatchSize = 3
+        $0.maxWaitMilliseconds = 200
+        $0.scoringThreads = 1
+      }
+    ) { server in
+      async let a = server.post("/get_reward", #"{"query": ["a", "b"]}"#)
+      async let b = server.post("/get_reward", #"{"query": ["c", "d"]}"#)
+      async let c = server.post("/get_reward", #"{"query": ["e", "f", "g", "h"]}"#)
+      let statuses = try await [a.status, b.status, c.status]
+      #expect(statuses == [200, 200, 200])
+      let metrics = try await server.get("/metrics").text
+      #expect(metrics.contains("rewardkit_batch_size_count 3\n"), "\(metrics)")
+      #expect(metrics.contains("rewardkit_batch_size_sum 8.0\n"))
+    }
+  }
+}
