@@ -4,73 +4,230 @@ import RewardCore
 import RewardData
 import RewardEval
 
+/// What the input files are and how to score them.
+enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
+  /// Preference files in any format: pairwise accuracy (+ RewardBench sections when the subsets are
+  /// RewardBench's); list-valued files as RewardBench 2 (best-of-4) or RM-Bench (k × k styles).
+  case auto
+  /// XSTest v2 completion CSVs → should-respond / should-refuse pairs from the human labels.
+  case xstest
+  /// GSM8K JSON Lines → best-of-8 groups labelled by the math verifier.
+  case gsm8kBon = "gsm8k-bon"
+}
+
 struct EvalCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eval",
-    abstract: "Measure a reward model's pairwise accuracy on preference files.",
+    abstract: "Evaluate reward models on preference data and benchmarks, with terminal, JSON and HTML reports.",
     discussion: """
       Accuracy is strict, as in RewardBench: a pair counts only when the chosen response scores
-      strictly higher (a tied score is wrong). Soft labels count in their majority direction;
-      tied labels are errors (or skipped with --skip-invalid). Per-subset accuracy is shown when
-      the data has subsets (RewardBench `subset`, AlpacaEval `dataset`, Auto-J `scenario`).
+      strictly higher (a tied score is wrong), with a seeded bootstrap 95% interval. Soft labels count
+      in their majority direction; tied labels are errors (or skipped with --skip-invalid). Per-subset
+      accuracy is shown when the data has subsets (RewardBench `subset`, AlpacaEval `dataset`, Auto-J
+      `scenario`); RewardBench subsets also give section scores (Chat, Chat Hard, Safety, Reasoning,
+      prior sets) with reward-bench's weights. Files with chosen/rejected lists are scored best-of-4
+      as RewardBench 2 (Ties with its own formula), or as RM-Bench when every prompt has k chosen and
+      k rejected style variants. Diagnostics: length bias, calibration of σ(r_c − r_r) (ECE, Brier),
+      AUROC of chosen vs rejected rewards, agreement between models (several --model), and with
+      --position-check the order consistency of pairwise models.
+
+      Scores are cached per (model, item) under --cache (default .reward-cache), so an interrupted
+      run resumes where it stopped; --no-cache turns this off. See docs/EVALUATION.md.
       """)
 
-  @Option(help: "Checkpoint directory written by `reward train`.")
-  var model: String
+  @Option(name: .customLong("model"), help: "A model to evaluate (checkpoint directory); repeat to compare models.")
+  var models: [String]
 
-  @Argument(help: "Preference files.")
+  @Argument(help: "Input files (preference data, or what --benchmark names).")
   var files: [String]
+
+  @Option(help: "How to read the files: \(EvalBenchmark.allCases.map(\.rawValue).joined(separator: ", ")).")
+  var benchmark: EvalBenchmark = .auto
 
   @OptionGroup var data: DataOptions
 
-  @Flag(help: "Print the results as JSON.")
+  @Flag(help: "Print the results as JSON (every number).")
   var json = false
+
+  @Option(help: "Also write a self-contained HTML report with charts to this file.")
+  var html: String?
+
+  @Option(help: "Bootstrap resamples for the 95% intervals (0: none).")
+  var bootstrap = 1_000
+
+  @Option(help: "Seed for the bootstrap, best-of-n subsets and data construction.")
+  var seed: UInt64 = 0
+
+  @Option(help: "Random subsets per n for best-of-n curves.")
+  var bonSubsets = 32
+
+  @Option(help: "Use only the first N pairs / groups of the input.")
+  var limit: Int?
+
+  @Option(help: "Candidates per scoring call.")
+  var batchSize = 256
+
+  @Option(help: "Directory of the per-(model, item) score cache.")
+  var cache = ".reward-cache"
+
+  @Flag(help: "Do not read or write the score cache.")
+  var noCache = false
+
+  @Flag(help: "Also ask every pair in both orders (order consistency of pairwise models).")
+  var positionCheck = false
 
   @Flag(help: "No progress output.")
   var quiet = false
 
+  func validate() throws {
+    guard !models.isEmpty else { throw ValidationError("give at least one --model") }
+    guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+    guard bonSubsets >= 1 else { throw ValidationError("--bon-subsets must be ≥ 1") }
+    guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
+    if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+  }
+
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
-    let rewardModel = try ModelLoader.load(model)
-    let dataset = try data.read(files, terminal: terminal)
-    let (pairs, ties) = try dataset.strictPairs(skipInvalid: data.skipInvalid)
-    reportSkipped(ties, terminal: terminal)
-    let started = Date()
-    let report = try await PairwiseEvaluation.evaluate(
-      rewardModel, pairs: pairs, skipped: dataset.skipped + ties,
-      progress: { done, total in terminal.progress("scoring", done: done, total: total, started: started) })
-    if json {
-      print(reportJSON(report).jsonText)
-    } else {
-      print(reportTable(report))
+    let inputs = try readInputs(terminal: terminal)
+    let options = EvaluationOptions(bootstrapResamples: bootstrap, seed: seed)
+    var evaluations: [ModelEvaluation] = []
+    for path in models {
+      let model = try ModelLoader.load(path)
+      let scorer = BatchScorer(
+        model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cache, cacheKey: Self.cacheKey(path))
+      let started = Date()
+      evaluations.append(
+        try await EvaluationSuite.evaluate(
+          model, inputs: inputs, options: options, scorer: scorer, bestOfNSubsets: bonSubsets,
+          positionCheck: positionCheck,
+          progress: { stage, done, total in
+            terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
+          }))
+    }
+    let suite = SuiteReport(title: "Reward model evaluation", dataFiles: files, models: evaluations)
+    if let html {
+      try writeOutput(ReportHTML.render(suite), to: html)
+      terminal.note("wrote \(html)")
+    }
+    print(json ? ReportJSON.encode(suite).jsonText : EvalTable.render(suite))
+  }
+
+  private func readInputs(terminal: Terminal) throws -> EvaluationInputs {
+    switch benchmark {
+    case .auto:
+      let dataset = try data.read(files, terminal: terminal)
+      let (pairs, ties) = try dataset.strictPairs(skipInvalid: data.skipInvalid)
+      reportSkipped(ties, terminal: terminal)
+      let groups = Array(dataset.groups.prefix(limit ?? dataset.groups.count))
+      let rmBench = EvaluationInputs.looksLikeRMBench(groups)
+      // RM-Bench's own score uses the groups; pairs then come from the groups, one per style pair.
+      return EvaluationInputs(
+        pairs: Array(pairs.prefix(limit ?? pairs.count)), groups: groups, skipped: dataset.skipped + ties,
+        groupsAreRMBench: rmBench)
+    case .xstest:
+      let pairs = try XSTestPairs.read(files)
+      return EvaluationInputs(pairs: Array(pairs.prefix(limit ?? pairs.count)))
+    case .gsm8kBon:
+      var groups: [LabeledGroup] = []
+      for file in files { groups += try GSM8KGroups.read(file, limit: limit, seed: seed) }
+      return EvaluationInputs(
+        pairs: EvaluationInputs.pairs(from: groups, subset: "gsm8k"), labeledGroups: groups)
     }
   }
 
-  private func reportTable(_ report: PairwiseReport) -> String {
-    func row(_ name: String, _ s: AccuracySummary) -> [String] {
-      [name, String(s.pairs), format(100 * s.accuracy, 2) + "%", s.meanMargin.map { format($0, 4) } ?? "–"]
-    }
-    var rows = report.subsets.map { row($0.name, $0.summary) }
-    rows.append(row("overall", report.overall))
-    var text = "model: \(report.model)\n" + table(["subset", "pairs", "accuracy", "mean margin"], rows)
-    if !report.skipped.isEmpty { text += "\n(\(report.skipped.count) records skipped)" }
-    return text
+  /// The model path plus a digest of its config.json, so a retrained checkpoint gets fresh scores.
+  static func cacheKey(_ path: String) -> String {
+    var hasher = StableHasher()
+    hasher.combine(path)
+    if let config = FileManager.default.contents(atPath: path + "/config.json") { hasher.combine(bytes: config) }
+    return path + "#" + hasher.hexDigest
   }
+}
 
-  private func reportJSON(_ report: PairwiseReport) -> JSONValue {
-    func summary(_ s: AccuracySummary) -> JSONValue {
-      [
-        "pairs": .int(Int64(s.pairs)), "correct": .int(Int64(s.correct)), "accuracy": .double(s.accuracy),
-        "mean_margin": s.meanMargin.map(JSONValue.double) ?? .null,
+/// The terminal report: one table per kind of result, models side by side.
+enum EvalTable {
+  static func render(_ suite: SuiteReport) -> String {
+    let names = suite.models.map(\.model)
+    var parts: [String] = ["models: " + names.joined(separator: ", ")]
+    func pct(_ value: Double?) -> String { value.map { format(100 * $0, 2) + "%" } ?? "–" }
+    func accuracyCell(_ s: AccuracySummary?) -> String {
+      guard let s, s.pairs > 0 else { return "–" }
+      let ci = s.interval.map { " [\(format(100 * $0.lower, 1))–\(format(100 * $0.upper, 1))]" } ?? ""
+      return pct(s.accuracy) + ci
+    }
+    let pairwise = suite.models.map(\.pairwise)
+    if let first = pairwise.compactMap({ $0 }).first {
+      var rows = first.subsets.map { subset in
+        [subset.name, String(subset.summary.pairs)]
+          + pairwise.map { p in accuracyCell(p?.subsets.first { $0.name == subset.name }?.summary) }
+      }
+      rows.append(["overall", String(first.overall.pairs)] + pairwise.map { accuracyCell($0?.overall) })
+      parts.append(table(["subset", "pairs"] + names.map { "\($0) (95% CI)" }, rows))
+      let diagnostics: [(String, (PairwiseReport) -> String)] = [
+        ("mean margin", { $0.overall.meanMargin.map { format($0, 4) } ?? "–" }),
+        ("acc. chosen longer", { accuracyCell($0.lengthBias?.chosenLonger) }),
+        ("acc. chosen shorter", { accuracyCell($0.lengthBias?.chosenShorter) }),
+        ("reward–length Spearman", { $0.lengthBias?.rewardLengthSpearman.map { format($0, 3) } ?? "–" }),
+        ("ECE", { $0.calibration.map { format($0.expectedCalibrationError, 4) } ?? "–" }),
+        ("Brier", { $0.calibration.map { format($0.brierScore, 4) } ?? "–" }),
+        ("AUROC chosen vs rejected", { $0.detection?.auroc.map { format($0, 4) } ?? "–" }),
       ]
+      parts.append(
+        table(["diagnostic"] + names, diagnostics.map { name, value in [name] + pairwise.map { $0.map(value) ?? "–" } })
+      )
+      let skipped = first.skipped.count
+      if skipped > 0 { parts.append("(\(skipped) records skipped)") }
     }
-    var counts: [String: Int] = [:]
-    for error in report.skipped { counts[error.kind.rawValue, default: 0] += 1 }
-    let skippedByKind = JSONObject(counts.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int(Int64($0.value))) })
-    return [
-      "model": .string(report.model), "overall": summary(report.overall),
-      "subsets": .object(JSONObject(report.subsets.map { ($0.name, summary($0.summary)) })),
-      "skipped": .object(skippedByKind),
-    ]
+    let rewardBench = suite.models.map(\.rewardBench)
+    if rewardBench.contains(where: { $0 != nil }) {
+      var rows = RewardBench.sections.map { section in
+        [section.name] + rewardBench.map { s in pct(s?.sections.first { $0.name == section.name }?.score) }
+      }
+      rows.append(["Prior Sets (0.5 weight)"] + rewardBench.map { pct($0?.priorSets) })
+      rows.append(["RewardBench score"] + rewardBench.map { pct($0?.overall) })
+      parts.append(table(["RewardBench section"] + names, rows))
+    }
+    let rb2 = suite.models.map(\.rewardBench2)
+    if let first = rb2.compactMap({ $0 }).first {
+      var rows = first.subsets.map { subset in
+        [subset.name, String(subset.prompts)] + rb2.map { r in pct(r?.subsets.first { $0.name == subset.name }?.score) }
+      }
+      rows.append(["overall", ""] + rb2.map { pct($0?.overall) })
+      parts.append(table(["RewardBench 2 subset", "prompts"] + names, rows))
+    }
+    let rm = suite.models.map(\.rmBench)
+    if rm.contains(where: { $0 != nil }) {
+      let rows = [("hard", \RMBench.Report.hard), ("normal", \.normal), ("easy", \.easy), ("total", \.total)].map {
+        name, key in [name] + rm.map { pct($0?[keyPath: key]) }
+      }
+      parts.append(table(["RM-Bench"] + names, rows))
+    }
+    let curves = suite.models.map(\.bestOfN)
+    if let reference = curves.compactMap({ $0 }).first {
+      let rows = reference.points.indices.map { i in
+        ["\(reference.points[i].n)"] + curves.map { pct($0?.points[i].model) }
+          + [pct(reference.points[i].oracle), pct(reference.points[i].majority), pct(reference.points[i].random)]
+      }
+      parts.append(
+        "best-of-n on \(reference.groups) prompts (\(reference.subsetsPerSize) random subsets per n)\n"
+          + table(["n"] + names + ["oracle", "majority", "random"], rows))
+    }
+    if !suite.agreements.isEmpty {
+      parts.append(
+        table(
+          ["agreement", "with", "pairs", "rate", "Cohen's κ"],
+          suite.agreements.map {
+            [$0.first, $0.second, String($0.pairs), pct($0.rate), $0.cohensKappa.map { format($0, 3) } ?? "–"]
+          }))
+    }
+    let checks = suite.models.compactMap { m in m.positionCheck.map { (m.model, $0) } }
+    if !checks.isEmpty {
+      parts.append(
+        table(
+          ["position check", "consistent", "first preferred"],
+          checks.map { [$0.0, pct($0.1.consistency), pct($0.1.firstPreferred)] }))
+    }
+    return parts.joined(separator: "\n\n")
   }
 }

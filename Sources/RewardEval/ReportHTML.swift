@@ -1,0 +1,323 @@
+import Foundation
+import RewardCore
+
+/// A self-contained HTML report (inline CSS and SVG, no scripts to run, nothing fetched): tables of
+/// every headline number and charts comparing the models. The full JSON report is embedded too.
+/// Each chart is a `<figure data-chart="…" data-points="n">` whose SVG has n data marks.
+public enum ReportHTML {
+  public static func render(_ suite: SuiteReport) -> String {
+    let names = suite.models.map(\.model)
+    var body = "<h1>\(e(suite.title))</h1>"
+    body += "<p class=\"meta\">Data: \(suite.dataFiles.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</p>"
+    body += summaryTable(suite)
+    body += subsetChart(suite, names: names)
+    body += rewardBenchSection(suite, names: names)
+    body += rewardBench2Section(suite, names: names)
+    body += rmBenchSection(suite, names: names)
+    body += bestOfNChart(suite)
+    body += calibrationChart(suite)
+    body += lengthSection(suite, names: names)
+    body += agreementTable(suite)
+    body += positionTable(suite)
+    let json = ReportJSON.encode(suite).jsonText.replacingOccurrences(of: "</", with: "<\\/")
+    body += "<script type=\"application/json\" id=\"report-data\">\(json)</script>"
+    return """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8"><title>\(e(suite.title))</title>
+      <style>
+      body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+      h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
+      table{border-collapse:collapse;margin:8px 0;font-size:13px}
+      th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
+      th{background:#f4f4f4}.meta{color:#555;font-size:13px}figure{margin:8px 0}
+      figcaption{font-size:12px;color:#555;max-width:760px}
+      </style></head><body>
+      \(body)
+      </body></html>
+
+      """
+  }
+
+  static func e(_ text: String) -> String { SVGChart.escape(text) }
+  static func pct(_ value: Double?) -> String { value.map { String(format: "%.1f%%", 100 * $0) } ?? "–" }
+  static func num(_ value: Double?, _ digits: Int = 3) -> String {
+    guard let value, value.isFinite else { return "–" }
+    return String(format: "%.\(digits)f", value)
+  }
+
+  static func table(_ header: [String], _ rows: [[String]]) -> String {
+    var html = "<table><tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>"
+    for row in rows { html += "<tr>" + row.map { "<td>\(e($0))</td>" }.joined() + "</tr>" }
+    return html + "</table>"
+  }
+
+  static func figure(_ name: String, points: Int, svg: String, caption: String) -> String {
+    "<figure data-chart=\"\(name)\" data-points=\"\(points)\">\(svg)<figcaption>\(e(caption))</figcaption></figure>"
+  }
+
+  static func summaryTable(_ suite: SuiteReport) -> String {
+    let rows: [[String]] = suite.models.map { m in
+      let p = m.pairwise
+      let ci = p?.overall.interval.map { "\(pct($0.lower))–\(pct($0.upper))" } ?? "–"
+      return [
+        m.model, p.map { String($0.overall.pairs) } ?? "–", pct(p?.overall.accuracy), ci,
+        num(p?.calibration?.expectedCalibrationError), num(p?.calibration?.brierScore), num(p?.detection?.auroc),
+        num(p?.lengthBias?.rewardLengthSpearman), m.seconds.map { String(format: "%.2f s", $0) } ?? "–",
+      ]
+    }
+    return "<h2>Summary</h2>"
+      + table(
+        ["model", "pairs", "accuracy", "95% CI", "ECE", "Brier", "AUROC", "reward–length ρ", "time"], rows)
+  }
+
+  static func subsetChart(_ suite: SuiteReport, names: [String]) -> String {
+    let reports = suite.models.map(\.pairwise)
+    guard reports.contains(where: { $0 != nil }) else { return "" }
+    var labels: [String] = []
+    for report in reports.compactMap({ $0 }) {
+      for subset in report.subsets.map(\.name) where !labels.contains(subset) { labels.append(subset) }
+    }
+    labels.append("overall")
+    var groups: [(label: String, bars: [SVGChart.Bar])] = []
+    var rows: [[String]] = []
+    for label in labels {
+      var bars: [SVGChart.Bar] = []
+      var row = [label]
+      for (series, report) in reports.enumerated() {
+        let summary = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.summary
+        guard let summary, summary.pairs > 0 else {
+          row.append("–")
+          continue
+        }
+        bars.append(
+          .init(series: series, value: summary.accuracy, lower: summary.interval?.lower, upper: summary.interval?.upper)
+        )
+        row.append("\(pct(summary.accuracy)) (n=\(summary.pairs))")
+      }
+      groups.append((label, bars))
+      rows.append(row)
+    }
+    let svg = SVGChart.bars(groups: groups, seriesNames: names, yLabel: "strict pairwise accuracy")
+    return "<h2>Pairwise accuracy by subset</h2>"
+      + figure(
+        "subset-accuracy", points: groups.map(\.bars.count).reduce(0, +), svg: svg,
+        caption: "Bars: strict accuracy (a tied score counts as wrong); whiskers: seeded bootstrap 95% interval.")
+      + table(["subset"] + names, rows)
+  }
+
+  static func rewardBenchSection(_ suite: SuiteReport, names: [String]) -> String {
+    let scores = suite.models.map(\.rewardBench)
+    guard scores.contains(where: { $0 != nil }) else { return "" }
+    let sections = RewardBench.sections.map(\.name) + ["Prior Sets (0.5 weight)", "Score"]
+    var groups: [(label: String, bars: [SVGChart.Bar])] = []
+    var rows: [[String]] = []
+    for section in sections {
+      var bars: [SVGChart.Bar] = []
+      var row = [section]
+      for (series, s) in scores.enumerated() {
+        let value: Double? =
+          section == "Score"
+          ? s?.overall : section.hasPrefix("Prior") ? s?.priorSets : s?.sections.first { $0.name == section }?.score
+        if let value { bars.append(.init(series: series, value: value)) }
+        row.append(pct(value))
+      }
+      groups.append((section, bars))
+      rows.append(row)
+    }
+    return "<h2>RewardBench sections</h2>"
+      + figure(
+        "rewardbench-sections", points: groups.map(\.bars.count).reduce(0, +),
+        svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "score"),
+        caption: "Sections: example-count-weighted means of their subsets (math-prm weighted 984); "
+          + "score: sections weight 2, prior sets weight 1.")
+      + table(["section"] + names, rows)
+  }
+
+  static func rewardBench2Section(_ suite: SuiteReport, names: [String]) -> String {
+    let reports = suite.models.map(\.rewardBench2)
+    guard reports.contains(where: { $0 != nil }) else { return "" }
+    var labels: [String] = []
+    for report in reports.compactMap({ $0 }) {
+      for subset in report.subsets.map(\.name) where !labels.contains(subset) { labels.append(subset) }
+    }
+    labels.append("overall")
+    var groups: [(label: String, bars: [SVGChart.Bar])] = []
+    var rows: [[String]] = []
+    for label in labels {
+      var bars: [SVGChart.Bar] = []
+      var row = [label]
+      for (series, report) in reports.enumerated() {
+        let value = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.score
+        if let value { bars.append(.init(series: series, value: value)) }
+        row.append(pct(value))
+      }
+      groups.append((label, bars))
+      rows.append(row)
+    }
+    return "<h2>RewardBench 2 (best-of-4)</h2>"
+      + figure(
+        "rewardbench2-subsets", points: groups.map(\.bars.count).reduce(0, +),
+        svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "score"),
+        caption: "Per prompt: 1 when the chosen response scores highest, 1/k when k responses tie at the top; "
+          + "Ties subset: its weighted accuracy-and-margin formula; overall: mean of subsets.")
+      + table(["subset"] + names, rows)
+  }
+
+  static func rmBenchSection(_ suite: SuiteReport, names: [String]) -> String {
+    let reports = suite.models.map(\.rmBench)
+    guard reports.contains(where: { $0 != nil }) else { return "" }
+    var html = "<h2>RM-Bench</h2>"
+    var groups: [(label: String, bars: [SVGChart.Bar])] = []
+    for (label, key) in [("hard", \RMBench.Report.hard), ("normal", \.normal), ("easy", \.easy), ("total", \.total)] {
+      groups.append(
+        (
+          label,
+          reports.enumerated().compactMap { series, r in r.map { .init(series: series, value: $0[keyPath: key]) } }
+        ))
+    }
+    html += figure(
+      "rmbench-difficulty", points: groups.map(\.bars.count).reduce(0, +),
+      svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "accuracy"),
+      caption: "Hard: plainer chosen vs fancier rejected style (above the diagonal); easy: below it.")
+    let styles = ["concise", "detailed", "markdown"]
+    for (name, report) in zip(names, reports) {
+      guard let cells = report?.overall.cells else { continue }
+      html += "<p><b>\(e(name))</b>: chosen style (rows) vs rejected style (columns)</p>"
+      html += table(
+        [""] + cells.indices.map { $0 < styles.count ? styles[$0] : "\($0 + 1)" },
+        cells.enumerated().map {
+          [$0.offset < styles.count ? styles[$0.offset] : "\($0.offset + 1)"] + $0.element.map { pct($0) }
+        })
+    }
+    return html
+  }
+
+  static func bestOfNChart(_ suite: SuiteReport) -> String {
+    let curves = suite.models.map(\.bestOfN)
+    guard let reference = curves.compactMap({ $0 }).first, let maxN = reference.points.map(\.n).max() else { return "" }
+    var lines: [SVGChart.Line] = []
+    for (series, curve) in curves.enumerated() {
+      guard let curve else { continue }
+      lines.append(
+        .init(
+          name: suite.models[series].model, points: curve.points.map { (Double($0.n), $0.model) },
+          color: SVGChart.color(series), dashed: false))
+    }
+    lines.append(
+      .init(name: "oracle", points: reference.points.map { (Double($0.n), $0.oracle) }, color: "#222", dashed: true))
+    lines.append(
+      .init(
+        name: "majority vote", points: reference.points.map { (Double($0.n), $0.majority) }, color: "#888", dashed: true
+      ))
+    lines.append(
+      .init(name: "random", points: reference.points.map { (Double($0.n), $0.random) }, color: "#bbb", dashed: true))
+    let svg = SVGChart.lines(
+      lines, xRange: 1...Double(max(2, maxN)), yRange: 0...1, xLabel: "n (responses per prompt)",
+      yLabel: "accuracy of the pick", xTicks: (1...maxN).map(Double.init))
+    let rows = reference.points.indices.map { i -> [String] in
+      ["\(reference.points[i].n)"] + curves.map { pct($0?.points[i].model) }
+        + [pct(reference.points[i].oracle), pct(reference.points[i].majority), pct(reference.points[i].random)]
+    }
+    return "<h2>Best-of-n</h2>"
+      + figure(
+        "best-of-n", points: lines.map(\.points.count).reduce(0, +), svg: svg,
+        caption: "\(reference.groups) prompts, \(reference.subsetsPerSize) seeded random subsets per n.")
+      + table(["n"] + suite.models.map(\.model) + ["oracle", "majority", "random"], rows)
+  }
+
+  static func calibrationChart(_ suite: SuiteReport) -> String {
+    var lines: [SVGChart.Line] = []
+    for (series, model) in suite.models.enumerated() {
+      guard let bins = model.pairwise?.calibration?.bins else { continue }
+      lines.append(
+        .init(
+          name: model.model, points: bins.map { ($0.meanPredicted, $0.observed) }, color: SVGChart.color(series),
+          dashed: false))
+    }
+    guard !lines.isEmpty else { return "" }
+    let svg = SVGChart.lines(
+      lines, xRange: 0...1, yRange: 0...1, xLabel: "predicted P(a ≻ b) = σ(r_a − r_b)", yLabel: "observed frequency",
+      xTicks: stride(from: 0.0, through: 1.0, by: 0.1).map { $0 }, diagonal: true)
+    return "<h2>Calibration (reliability diagram)</h2>"
+      + figure(
+        "reliability", points: lines.map(\.points.count).reduce(0, +), svg: svg,
+        caption: "Each pair counts in both orders; equal-width bins; the dotted diagonal is perfect calibration.")
+  }
+
+  static func lengthSection(_ suite: SuiteReport, names: [String]) -> String {
+    let biases = suite.models.map { $0.pairwise?.lengthBias }
+    guard biases.contains(where: { $0 != nil }) else { return "" }
+    var lines: [SVGChart.Line] = []
+    var lowest = Double.infinity
+    var highest = -Double.infinity
+    var longest = 1.0
+    for (series, bias) in biases.enumerated() {
+      guard let bias, !bias.bins.isEmpty else { continue }
+      lines.append(
+        .init(
+          name: names[series], points: bias.bins.map { ($0.meanLength, $0.meanReward) }, color: SVGChart.color(series),
+          dashed: false))
+      lowest = min(lowest, bias.bins.map(\.meanReward).min()!)
+      highest = max(highest, bias.bins.map(\.meanReward).max()!)
+      longest = max(longest, bias.bins.map(\.meanLength).max()!)
+    }
+    var html = "<h2>Length bias</h2>"
+    if !lines.isEmpty {
+      let pad = max(1e-6, (highest - lowest) * 0.1)
+      let ticks = (0...5).map { longest * Double($0) / 5 }.map { $0.rounded() }
+      html += figure(
+        "length-reward", points: lines.map(\.points.count).reduce(0, +),
+        svg: SVGChart.lines(
+          lines, xRange: 0...longest, yRange: (lowest - pad)...(highest + pad), xLabel: "response length (words)",
+          yLabel: "mean reward", xTicks: ticks),
+        caption: "Mean reward of responses binned by length (equal-count bins).")
+    }
+    var groups: [(label: String, bars: [SVGChart.Bar])] = []
+    for (label, key) in [("chosen longer", \LengthBias.chosenLonger), ("chosen shorter", \.chosenShorter)] {
+      groups.append(
+        (
+          label,
+          biases.enumerated().compactMap { series, bias in
+            guard let s = bias?[keyPath: key], s.pairs > 0 else { return nil }
+            return .init(series: series, value: s.accuracy, lower: s.interval?.lower, upper: s.interval?.upper)
+          }
+        ))
+    }
+    html += figure(
+      "length-accuracy", points: groups.map(\.bars.count).reduce(0, +),
+      svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "accuracy"),
+      caption: "Accuracy on pairs where the chosen response is longer vs shorter than the rejected one.")
+    html += table(
+      ["model", "chosen longer", "chosen shorter", "same length", "Pearson r", "Spearman ρ"],
+      zip(names, biases).map { name, b in
+        [
+          name, b.map { "\(pct($0.chosenLonger.accuracy)) (n=\($0.chosenLonger.pairs))" } ?? "–",
+          b.map { "\(pct($0.chosenShorter.accuracy)) (n=\($0.chosenShorter.pairs))" } ?? "–",
+          b.map { String($0.sameLength) } ?? "–", num(b?.rewardLengthPearson), num(b?.rewardLengthSpearman),
+        ]
+      })
+    return html
+  }
+
+  static func agreementTable(_ suite: SuiteReport) -> String {
+    guard !suite.agreements.isEmpty else { return "" }
+    return "<h2>Agreement between models</h2>"
+      + table(
+        ["first", "second", "pairs", "agreement", "Cohen's κ"],
+        suite.agreements.map { [$0.first, $0.second, String($0.pairs), pct($0.rate), num($0.cohensKappa)] })
+  }
+
+  static func positionTable(_ suite: SuiteReport) -> String {
+    let checks = suite.models.compactMap { m in m.positionCheck.map { (m.model, $0) } }
+    guard !checks.isEmpty else { return "" }
+    return "<h2>Position check</h2>"
+      + table(
+        ["model", "pairs", "consistent", "first preferred", "acc. chosen first", "acc. chosen second"],
+        checks.map {
+          [
+            $0.0, String($0.1.pairs), pct($0.1.consistency), pct($0.1.firstPreferred), pct($0.1.accuracyChosenFirst),
+            pct($0.1.accuracyChosenSecond),
+          ]
+        })
+  }
+}
