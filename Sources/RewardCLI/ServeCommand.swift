@@ -9,14 +9,15 @@ struct ServeCommand: AsyncParsableCommand {
     abstract:
       "Serve a reward spec or a trained checkpoint over HTTP to RL trainers (OpenRLHF, vLLM, TRL/verl clients).",
     discussion: """
-      Endpoints: POST /get_reward (OpenRLHF), POST /v1/rewards, POST /v1/compare, POST /classify and
-      POST /score (vLLM), GET /health, GET /metrics (Prometheus), GET /v1/spec. See docs/SERVER.md.
+      Endpoints: POST /get_reward (OpenRLHF), POST /v1/rewards, POST /v1/compare,
+      POST /classify and POST /score (vLLM), GET /health, GET /metrics (Prometheus),
+      GET /v1/spec. See docs/SERVER.md.
 
         reward serve --spec math.yaml --port 8000
-        reward serve --config serve.yaml        # any setting below, as snake_case keys
+        reward serve --config serve.yaml   # any setting below, as a snake_case key
 
-      Options given here override the config file. SIGTERM or Ctrl-C stops accepting requests,
-      finishes those in flight, then exits.
+      Options given here override the config file. SIGTERM or Ctrl-C stops accepting
+      requests, finishes those in flight, then exits.
       """)
 
   @Option(help: "Reward spec file (YAML or JSON) to serve.")
@@ -80,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     if let scoringThreads { settings.scoringThreads = scoringThreads }
     if let logFormat {
       guard let format = ServerConfiguration.LogFormat(rawValue: logFormat) else {
-        throw ValidationError("--log-format: expected text or json, found '\(logFormat)'")
+        throw ConfigurationError("--log-format: expected text or json, found '\(logFormat)'")
       }
       settings.logFormat = format
     }

@@ -2,18 +2,18 @@ import Foundation
 import Hummingbird
 import Logging
 
+/// Metric labels for these paths; any other path is counted as "other", so clients cannot grow
+/// the number of series without bound.
+let knownEndpoints: Set<String> = [
+  "/get_reward", "/v1/rewards", "/v1/compare", "/classify", "/v1/classify", "/score", "/v1/score", "/health",
+  "/metrics", "/v1/spec",
+]
+
 /// Outermost: counts and times every request, turns every error into a JSON error response (the
 /// server never answers a bare 500 page, and never crashes on input), and logs one line per request.
 struct ObservingMiddleware<Context: RequestContext>: RouterMiddleware {
   let metrics: ServerMetrics
   let logger: Logger
-  static var knownEndpoints: Set<String> {
-    [
-      "/get_reward", "/v1/rewards", "/v1/compare", "/classify", "/v1/classify", "/score", "/v1/score", "/health",
-      "/metrics", "/v1/spec",
-    ]
-  }
-
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
     -> Response
   {
@@ -31,7 +31,7 @@ struct ObservingMiddleware<Context: RequestContext>: RouterMiddleware {
     }
     let seconds = (ContinuousClock.now - started).seconds
     let path = request.uri.path
-    let endpoint = Self.knownEndpoints.contains(path) ? path : "other"
+    let endpoint = knownEndpoints.contains(path) ? path : "other"
     metrics.requestFinished(endpoint: endpoint, status: response.status.code, seconds: seconds)
     let level: Logger.Level = failure.map { $0.kind.status.code >= 500 ? .warning : .info } ?? .debug
     logger.log(
