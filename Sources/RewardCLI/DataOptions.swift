@@ -36,6 +36,9 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Field holding a record id.")
   var idField: String?
 
+  @Option(help: "Field naming who labelled a pair (TRL format), for per-annotator mixtures.")
+  var annotatorField: String?
+
   @Flag(help: "Skip invalid records (reporting how many and why) instead of stopping at the first.")
   var skipInvalid = false
 
@@ -47,7 +50,7 @@ struct DataOptions: ParsableArguments {
       format: format,
       fields: FieldMapping(
         prompt: promptField, chosen: chosenField, rejected: rejectedField, first: firstField, second: secondField,
-        label: labelField, margin: marginField, subset: subsetField, id: idField),
+        label: labelField, margin: marginField, subset: subsetField, id: idField, annotator: annotatorField),
       skipInvalid: skipInvalid, allowEmptyResponses: allowEmpty)
   }
 

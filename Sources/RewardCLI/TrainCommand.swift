@@ -9,6 +9,8 @@ import RewardHeads
 enum HeadKind: String, ExpressibleByArgument, CaseIterable {
   case bt
   case ensemble
+  case gpm
+  case mixture
 }
 
 /// Options of the built-in hashed n-gram featurizer.
@@ -48,9 +50,17 @@ struct TrainCommand: AsyncParsableCommand {
     commandName: "train",
     abstract: "Train a reward model on preference files and save a checkpoint directory.",
     discussion: """
-      Bradley–Terry (--head bt): loss −log σ(r_c − r_r − margin) as TRL's RewardTrainer, with soft
-      labels from continuous preferences, optional label smoothing and reward centring; AdamW with
-      weight decay, mini-batches, a seeded validation split with early stopping.
+      Heads (--head):
+        bt        Bradley–Terry: loss −log σ(r_c − r_r − margin) as TRL's RewardTrainer, with soft
+                  labels, optional label smoothing and reward centring.
+        ensemble  --members Bradley–Terry heads (seeds + bootstrap); reward aggregated by --aggregate,
+                  uncertainty = the members' std.
+        gpm       general preference model: preference embeddings P(a ≻ b) = σ(⟨v_a, R v_b⟩/τ),
+                  R skew-symmetric; represents cyclic preferences; pairwise only (no scalar reward).
+        mixture   --mixture-heads reward heads mixed by a router on the prompt (and per-annotator
+                  offsets when the data has `annotator`), trained on the mixture likelihood.
+      All train with AdamW (weight decay), mini-batches, a seeded validation split with early
+      stopping; --calibrate fits a temperature for bt and ensemble.
       The checkpoint (config.json + model.safetensors) works with `reward eval` and `reward score`.
       """)
 
@@ -105,6 +115,18 @@ struct TrainCommand: AsyncParsableCommand {
   @Option(help: "k of the conservative aggregation mean − k·std.")
   var conservativeK = 1.0
 
+  @Option(help: "Preference-embedding blocks k (--head gpm): each response maps to 2k numbers.")
+  var blocks = 4
+
+  @Option(help: "Temperature τ of the preference-embedding score ⟨v_a, R v_b⟩ / τ (--head gpm).")
+  var gpmTemperature = 1.0
+
+  @Flag(help: "Scale each preference-embedding block by a prompt-dependent gate (--head gpm).")
+  var gated = false
+
+  @Option(help: "Reward heads in the mixture (--head mixture); annotator ids, if the data has them, adapt the router.")
+  var mixtureHeads = 2
+
   @Flag(help: "Resample the training pairs with replacement (always on for ensemble members).")
   var bootstrap = false
 
@@ -144,8 +166,24 @@ struct TrainCommand: AsyncParsableCommand {
     guard ["mean", "min", "conservative"].contains(aggregate) else {
       throw ValidationError("--aggregate must be mean, min or conservative, got '\(aggregate)'")
     }
+    guard !calibrate || head == .bt || head == .ensemble else {
+      throw ValidationError("--calibrate applies to reward heads (bt, ensemble); gpm and mixture report ECE only")
+    }
+    guard blocks >= 1, gpmTemperature > 0, mixtureHeads >= 1 else {
+      throw ValidationError("--blocks and --mixture-heads must be ≥ 1 and --gpm-temperature > 0")
+    }
     guard !calibrate || validationFraction > 0 else {
       throw ValidationError("--calibrate needs a validation split (--validation-fraction > 0)")
+    }
+  }
+
+  func family() throws -> HeadFamily {
+    switch head {
+    case .bt: .bradleyTerry
+    case .ensemble:
+      .ensemble(members: members, aggregation: try EnsembleAggregation.parse(aggregate, k: conservativeK))
+    case .gpm: .preferenceEmbedding(blocks: blocks, temperature: gpmTemperature, gated: gated)
+    case .mixture: .mixture(heads: mixtureHeads)
     }
   }
 
@@ -156,8 +194,7 @@ struct TrainCommand: AsyncParsableCommand {
     terminal.note("\(dataset.allPairs.count) pairs")
     let run = TrainingRun(
       featurizer: try features.makeFeaturizer(), configuration: trainingConfiguration,
-      members: head == .ensemble ? members : 1, aggregation: try EnsembleAggregation.parse(aggregate, k: conservativeK),
-      calibrate: calibrate)
+      family: try family(), calibrate: calibrate)
     let (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
     try checkpoint.save(to: out)
     let best = result.history[result.bestEpoch - 1]

@@ -63,11 +63,14 @@ public struct FieldMapping: Sendable, Equatable {
   public var margin: String?
   public var subset: String?
   public var id: String?
+  /// Field naming who labelled the pair (TRL format; default `annotator`).
+  public var annotator: String?
 
   public init(
     prompt: String? = nil, chosen: String? = nil, rejected: String? = nil, first: String? = nil, second: String? = nil,
-    label: String? = nil, margin: String? = nil, subset: String? = nil, id: String? = nil
+    label: String? = nil, margin: String? = nil, subset: String? = nil, id: String? = nil, annotator: String? = nil
   ) {
+    self.annotator = annotator
     self.prompt = prompt
     self.chosen = chosen
     self.rejected = rejected

@@ -114,6 +114,7 @@ struct RecordConverter {
     pair.margin = try record.optionalNumber(fields.margin ?? "margin")
     pair.subset = try record.optionalString(fields.subset ?? "subset")
     pair.id = try record.optionalString(fields.id ?? "id")
+    pair.annotator = try record.optionalString(fields.annotator ?? "annotator")
     return pair
   }
 

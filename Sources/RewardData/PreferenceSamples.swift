@@ -12,11 +12,13 @@ public struct PreferencePair: Sendable, Equatable {
   public var margin: Double?
   public var subset: String?
   public var id: String?
+  /// Who labelled the pair, when the data says (for per-annotator models).
+  public var annotator: String?
   public var source: SourceLocation
 
   public init(
     prompt: Conversation, chosen: String, rejected: String, chosenProbability: Double = 1, margin: Double? = nil,
-    subset: String? = nil, id: String? = nil, source: SourceLocation
+    subset: String? = nil, id: String? = nil, annotator: String? = nil, source: SourceLocation
   ) {
     self.prompt = prompt
     self.chosen = chosen
@@ -25,6 +27,7 @@ public struct PreferencePair: Sendable, Equatable {
     self.margin = margin
     self.subset = subset
     self.id = id
+    self.annotator = annotator
     self.source = source
   }
 

@@ -13,6 +13,7 @@ public enum PreferenceWriter {
     if let margin = pair.margin { object["margin"] = .double(margin) }
     if let subset = pair.subset { object["subset"] = .string(subset) }
     if let id = pair.id { object["id"] = .string(id) }
+    if let annotator = pair.annotator { object["annotator"] = .string(annotator) }
     return .object(object)
   }
 

@@ -9,12 +9,21 @@ public struct FeaturePair: Sendable {
   /// P(chosen ≻ rejected) from the label: 1 for hard labels, (0.5, 1) for soft, 0.5 for a tie.
   public var chosenProbability: Double
   public var margin: Double
+  /// Features of the prompt alone, for heads that condition on it (gates, routers).
+  public var prompt: FeatureVector?
+  /// Index of the annotator who labelled the pair, for per-annotator adaptation.
+  public var annotator: Int?
 
-  public init(chosen: FeatureVector, rejected: FeatureVector, chosenProbability: Double = 1, margin: Double = 0) {
+  public init(
+    chosen: FeatureVector, rejected: FeatureVector, chosenProbability: Double = 1, margin: Double = 0,
+    prompt: FeatureVector? = nil, annotator: Int? = nil
+  ) {
     self.chosen = chosen
     self.rejected = rejected
     self.chosenProbability = chosenProbability
     self.margin = margin
+    self.prompt = prompt
+    self.annotator = annotator
   }
 }
 

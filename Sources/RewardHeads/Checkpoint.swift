@@ -12,7 +12,7 @@ public struct Checkpoint: Sendable {
   public static let configFile = "config.json"
   public static let weightsFile = "model.safetensors"
 
-  public var head: any RewardHead
+  public var head: any CheckpointHead
   public var featurizer: JSONValue
   public var training: JSONValue
   public var metrics: JSONValue
@@ -20,7 +20,7 @@ public struct Checkpoint: Sendable {
   public var temperature: Double
 
   public init(
-    head: any RewardHead, featurizer: JSONValue, training: JSONValue, metrics: JSONValue, temperature: Double = 1
+    head: any CheckpointHead, featurizer: JSONValue, training: JSONValue, metrics: JSONValue, temperature: Double = 1
   ) {
     self.head = head
     self.featurizer = featurizer
@@ -83,10 +83,24 @@ public struct Checkpoint: Sendable {
       temperature: temperature)
   }
 
-  /// The checkpoint as a `RewardModel`.
+  /// The checkpoint as a `RewardModel` (an error for pairwise-only heads).
   public func rewardModel(name: String) throws -> HeadRewardModel {
-    try HeadRewardModel(
-      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: head, temperature: temperature)
+    guard let rewardHead = head as? any RewardHead else {
+      throw ConfigurationError(
+        "\(name): a '\(type(of: head).kind)' model only compares pairs (P(a ≻ b)); it gives no scalar reward")
+    }
+    return try HeadRewardModel(
+      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: rewardHead, temperature: temperature
+    )
+  }
+
+  /// The checkpoint as a `PreferenceModel`: every head can compare pairs.
+  public func preferenceModel(name: String) throws -> any PreferenceModel {
+    if let pairwise = head as? any PairwiseHead {
+      return try HeadPreferenceModel(
+        name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: pairwise)
+    }
+    return try rewardModel(name: name)
   }
 }
 

@@ -79,7 +79,7 @@ public struct EnsembleHead: RewardHead {
     }
   }
 
-  public func rewards(_ features: [FeatureVector]) -> [Reward] {
+  public func rewards(_ features: [FeatureVector], prompts: [FeatureVector]) -> [Reward] {
     memberRewards(features).map { values in
       let (mean, std) = meanAndStandardDeviation(values)
       let value: Double

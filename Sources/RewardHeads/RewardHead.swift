@@ -2,10 +2,10 @@ import RewardCore
 import RewardFeatures
 import RewardTensor
 
-/// A trained head: turns feature vectors into rewards. Each kind is one type; `HeadRegistry`
-/// maps the kind stored in a checkpoint back to its loader, so a new head is one file and one
-/// registry line.
-public protocol RewardHead: Sendable {
+/// What every trained head has: a kind, settings and weights a checkpoint stores. Each kind is
+/// one type; `HeadRegistry` maps the kind stored in a checkpoint back to its loader, so a new
+/// head is one file and one registry line.
+public protocol CheckpointHead: Sendable {
   static var kind: String { get }
   /// Length of the feature vectors the head reads.
   var dimension: Int { get }
@@ -13,22 +13,45 @@ public protocol RewardHead: Sendable {
   var settings: JSONObject { get }
   /// Weights saved in model.safetensors.
   var tensors: [NamedTensor] { get }
+  /// Whether the head also reads the prompt's own features (gates, routers).
+  var usesPromptFeatures: Bool { get }
   /// Rebuilds the head from what `settings` and `tensors` saved.
   static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> Self
-  /// One reward per feature vector (with components and uncertainty where the head has them).
-  func rewards(_ features: [FeatureVector]) -> [Reward]
+}
+
+extension CheckpointHead {
+  public var usesPromptFeatures: Bool { false }
+}
+
+/// A head that gives each response a scalar reward.
+public protocol RewardHead: CheckpointHead {
+  /// One reward per feature vector (with components and uncertainty where the head has them);
+  /// `prompts` holds the prompt features when `usesPromptFeatures`, else it is empty.
+  func rewards(_ features: [FeatureVector], prompts: [FeatureVector]) -> [Reward]
+}
+
+extension RewardHead {
+  public func rewards(_ features: [FeatureVector]) -> [Reward] { rewards(features, prompts: []) }
+}
+
+/// A head that only compares: P(a ≻ b) for pairs (preference-embedding models).
+public protocol PairwiseHead: CheckpointHead {
+  func probabilities(_ pairs: [FeaturePair]) -> [Double]
 }
 
 /// The one place that knows every head kind: adding a head is one file and one line here.
 public enum HeadRegistry {
-  public static let kinds = [LinearHead.kind, EnsembleHead.kind]
+  public static let kinds = [LinearHead.kind, EnsembleHead.kind, PreferenceEmbeddingHead.kind, MixtureHead.kind]
 
   public static func load(
     kind: String, settings: JSONObject, dimension: Int, weights: SafeTensorsFile
-  ) throws -> any RewardHead {
+  ) throws -> any CheckpointHead {
     switch kind {
     case LinearHead.kind: return try LinearHead.load(settings: settings, dimension: dimension, weights: weights)
     case EnsembleHead.kind: return try EnsembleHead.load(settings: settings, dimension: dimension, weights: weights)
+    case PreferenceEmbeddingHead.kind:
+      return try PreferenceEmbeddingHead.load(settings: settings, dimension: dimension, weights: weights)
+    case MixtureHead.kind: return try MixtureHead.load(settings: settings, dimension: dimension, weights: weights)
     default:
       throw ConfigurationError("head.kind: unknown head '\(kind)'; expected one of \(kinds.joined(separator: ", "))")
     }
@@ -57,7 +80,7 @@ public struct LinearHead: RewardHead {
     return LinearHead(weights: values)
   }
 
-  public func rewards(_ features: [FeatureVector]) -> [Reward] {
+  public func rewards(_ features: [FeatureVector], prompts: [FeatureVector]) -> [Reward] {
     weights.withUnsafeBufferPointer { w in features.map { Reward(Double($0.dot(w))) } }
   }
 }
@@ -85,7 +108,9 @@ public struct HeadRewardModel: RewardModel {
   }
 
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
-    let rewards = head.rewards(try await featurizer.features(for: candidates))
+    let features = try await featurizer.features(for: candidates)
+    let prompts = head.usesPromptFeatures ? try await featurizer.promptFeatures(for: candidates.map(\.prompt)) : []
+    let rewards = head.rewards(features, prompts: prompts)
     guard temperature != 1 else { return rewards }
     return rewards.map { reward in
       var scaled = reward
@@ -94,5 +119,38 @@ public struct HeadRewardModel: RewardModel {
       scaled.components = reward.components.map { ($0.name, $0.value / temperature) }
       return scaled
     }
+  }
+}
+
+/// A pairwise-only head with its featurizer, as a `PreferenceModel`.
+public struct HeadPreferenceModel: PreferenceModel {
+  public let name: String
+  public let featurizer: any Featurizer
+  public let head: any PairwiseHead
+
+  public init(name: String, featurizer: any Featurizer, head: any PairwiseHead) throws(ConfigurationError) {
+    guard head.dimension == featurizer.dimension else {
+      throw ConfigurationError(
+        "head reads \(head.dimension)-dimensional features but the featurizer makes \(featurizer.dimension)")
+    }
+    self.name = name
+    self.featurizer = featurizer
+    self.head = head
+  }
+
+  public func preferenceProbabilities(_ pairs: [CandidatePair]) async throws -> [Double] {
+    let features = try await featurizer.features(for: pairs.flatMap { [$0.first, $0.second] })
+    let prompts = head.usesPromptFeatures ? try await featurizer.promptFeatures(for: pairs.map(\.first.prompt)) : []
+    return head.probabilities(
+      pairs.indices.map { i in
+        FeaturePair(chosen: features[2 * i], rejected: features[2 * i + 1], prompt: prompts.isEmpty ? nil : prompts[i])
+      })
+  }
+}
+
+extension Featurizer {
+  /// Features of a prompt alone (an empty response): what gates and routers read.
+  public func promptFeatures(for prompts: [Conversation]) async throws -> [FeatureVector] {
+    try await features(for: prompts.map { Candidate(prompt: $0, response: "") })
   }
 }

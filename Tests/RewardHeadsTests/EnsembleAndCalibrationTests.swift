@@ -46,8 +46,8 @@ import Testing
     var configuration = TrainingConfiguration()
     configuration.epochs = 4
     let run = TrainingRun(
-      featurizer: try HashedNGramFeaturizer(features), configuration: configuration, members: 3,
-      aggregation: .conservative(k: 1), calibrate: true)
+      featurizer: try HashedNGramFeaturizer(features), configuration: configuration,
+      family: .ensemble(members: 3, aggregation: .conservative(k: 1)), calibrate: true)
     let (checkpoint, _) = try await run.run(tinyData())
     let directory = NSTemporaryDirectory() + "rewardkit-ensemble-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }

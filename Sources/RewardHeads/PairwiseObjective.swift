@@ -1,0 +1,115 @@
+import Foundation
+import RewardCore
+import RewardFeatures
+import RewardTensor
+
+/// A differentiable training objective over a flat parameter vector: what a head family plugs
+/// into `ObjectiveTrainer` (mini-batch AdamW, seeded shuffles, early stopping on validation).
+public protocol PairwiseObjective: Sendable {
+  var parameterCount: Int { get }
+  /// Starting parameters (small random values where symmetry must be broken).
+  func initialParameters(seed: UInt64) -> [Float]
+  /// Mean loss over the batch; adds the mean gradient into `gradient`.
+  func lossAndGradient(_ parameters: [Float], batch: ArraySlice<FeaturePair>, gradient: inout [Float]) -> Double
+  /// P(chosen ≻ rejected) for one pair under `parameters`.
+  func probability(_ parameters: [Float], pair: FeaturePair) -> Double
+}
+
+extension PairwiseObjective {
+  /// Cross-entropy against the (soft) label, and strict accuracy over non-tied labels.
+  public func evaluate(_ parameters: [Float], _ pairs: [FeaturePair]) -> (loss: Double, accuracy: Double) {
+    var loss = 0.0
+    var correct = 0
+    var counted = 0
+    for pair in pairs {
+      let p = min(max(probability(parameters, pair: pair), 1e-12), 1 - 1e-12)
+      let t = pair.chosenProbability
+      loss -= t * Foundation.log(p) + (1 - t) * Foundation.log(1 - p)
+      if t != 0.5 {
+        counted += 1
+        if p > 0.5 { correct += 1 }
+      }
+    }
+    return (loss / Double(max(pairs.count, 1)), counted == 0 ? 0 : Double(correct) / Double(counted))
+  }
+}
+
+/// Mini-batch AdamW for any `PairwiseObjective`, with the same settings, determinism and early
+/// stopping as the Bradley–Terry trainer.
+public struct ObjectiveTrainer: Sendable {
+  public var configuration: TrainingConfiguration
+
+  public init(configuration: TrainingConfiguration) {
+    self.configuration = configuration
+  }
+
+  public func train(
+    _ objective: some PairwiseObjective, train trainPairs: [FeaturePair], validation: [FeaturePair],
+    progress: (@Sendable (TrainingEvent) -> Void)? = nil
+  ) throws -> (parameters: [Float], history: [EpochMetrics], bestEpoch: Int) {
+    try configuration.validate()
+    guard !trainPairs.isEmpty else { throw ConfigurationError("no training pairs") }
+    var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
+    var train = trainPairs
+    var parameters = objective.initialParameters(seed: configuration.seed)
+    var optimizer = AdamW(
+      parameterCount: parameters.count, learningRate: configuration.learningRate,
+      weightDecay: configuration.weightDecay)
+    var gradient = [Float](repeating: 0, count: parameters.count)
+    var history: [EpochMetrics] = []
+    var best = (loss: Double.infinity, parameters: parameters, epoch: 0)
+    var epochsWithoutImprovement = 0
+    let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
+    for epoch in 1...configuration.epochs {
+      let started = Date()
+      generator.shuffle(&train)
+      for step in 0..<steps {
+        let batch = train[step * configuration.batchSize..<min(train.count, (step + 1) * configuration.batchSize)]
+        for i in gradient.indices { gradient[i] = 0 }
+        let loss = objective.lossAndGradient(parameters, batch: batch, gradient: &gradient)
+        optimizer.update(&parameters, gradient: gradient)
+        if step % 50 == 0 || step == steps - 1 {
+          progress?(.step(epoch: epoch, done: step + 1, total: steps, loss: loss))
+        }
+      }
+      let trainEval = objective.evaluate(parameters, train)
+      let validationEval = validation.isEmpty ? nil : objective.evaluate(parameters, validation)
+      let metrics = EpochMetrics(
+        epoch: epoch, trainLoss: trainEval.loss, trainAccuracy: trainEval.accuracy,
+        validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy, meanMargin: 0,
+        seconds: Date().timeIntervalSince(started))
+      history.append(metrics)
+      progress?(.epochEnded(metrics))
+      let monitored = validationEval?.loss ?? trainEval.loss
+      if monitored < best.loss - 1e-6 {
+        best = (monitored, parameters, epoch)
+        epochsWithoutImprovement = 0
+      } else {
+        epochsWithoutImprovement += 1
+        if validationEval != nil && epochsWithoutImprovement >= configuration.patience { break }
+      }
+    }
+    return (best.parameters, history, best.epoch)
+  }
+}
+
+/// Small Gaussian initial values, seeded.
+func gaussianParameters(count: Int, scale: Double, seed: UInt64) -> [Float] {
+  var generator = SeededGenerator(seed: seed ^ 0x1A17)
+  return (0..<count).map { _ in Float(scale * generator.nextGaussian()) }
+}
+
+/// Row `row` of a row-major matrix with `columns` columns, dotted with a feature vector.
+@inline(__always)
+func rowDot(_ matrix: UnsafeBufferPointer<Float>, row: Int, columns: Int, _ vector: FeatureVector) -> Double {
+  Double(vector.dot(UnsafeBufferPointer(rebasing: matrix[row * columns..<(row + 1) * columns])))
+}
+
+/// gradient[row] += scale · vector.
+@inline(__always)
+func addToRow(
+  _ gradient: UnsafeMutableBufferPointer<Float>, row: Int, columns: Int, _ vector: FeatureVector, scale: Double
+) {
+  vector.add(
+    scaledBy: Float(scale), into: UnsafeMutableBufferPointer(rebasing: gradient[row * columns..<(row + 1) * columns]))
+}
