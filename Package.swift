@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
     .target(
       name: "RewardHeads",
-      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
     .target(name: "RewardRules", dependencies: ["RewardCore"]),
     .target(
       name: "RewardSpec",
@@ -55,7 +55,7 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),

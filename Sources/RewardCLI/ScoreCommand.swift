@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RewardCore
 import RewardData
+import RewardSpec
 
 struct ScoreCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -10,14 +11,18 @@ struct ScoreCommand: AsyncParsableCommand {
     discussion: """
       Input records (JSON Lines, JSON array or CSV, optionally .gz; `-` reads standard input) have
       `prompt` (string or messages) or `messages`, and `response` (or `messages` ending with the
-      assistant turn). Each output line is the input record, unchanged, with `reward` added (and
+      assistant turn); `reference`/`answer`/`ground_truth` for verifiable rewards and `group` for
+      group normalisation. Each output line is the input record, unchanged, with `reward` added (and
       `components` when the model has them), in input order:
 
         cat samples.jsonl | reward score --model ckpt - | jq .reward
       """)
 
-  @Option(help: "Checkpoint directory written by `reward train`.")
-  var model: String
+  @Option(help: "What scores: a checkpoint directory, a reward spec file, or a remote reward model URL.")
+  var model: String?
+
+  @Option(help: "A reward spec file (YAML or JSON): same as --model SPEC.")
+  var spec: String?
 
   @Argument(help: "Records to score (`-` for standard input).")
   var input: String
@@ -34,14 +39,19 @@ struct ScoreCommand: AsyncParsableCommand {
   @Flag(help: "No progress output.")
   var quiet = false
 
+  func validate() throws {
+    guard (model == nil) != (spec == nil) else { throw ValidationError("give exactly one of --model and --spec") }
+  }
+
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
-    let rewardModel = try ModelLoader.load(model)
+    let rewardModel = try ModelLoader.load(model ?? spec!)
     let file = try InputFile.read(input)
     let (records, skipped) = try ScoringInputReader.read(file, responseField: responseField, skipInvalid: skipInvalid)
     reportSkipped(skipped, terminal: terminal)
     var out = ""
-    let batchSize = 512
+    // A spec may normalise rewards within groups (GRPO), so it must see every record at once.
+    let batchSize = rewardModel is SpecRewardModel ? max(records.count, 1) : 512
     let started = Date()
     for start in stride(from: 0, to: records.count, by: batchSize) {
       let batch = records[start..<min(records.count, start + batchSize)]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RewardBackbones
 import RewardCore
 import RewardData
 import RewardFeatures
@@ -133,6 +134,16 @@ struct TrainCommand: AsyncParsableCommand {
   @Flag(help: "Fit a temperature on the validation split so σ((r_c − r_r)/T) is calibrated; reports ECE before/after.")
   var calibrate = false
 
+  @Option(
+    help: """
+      Frozen encoder backbone as featurizer: `minilm` (after `reward backbone fetch minilm`) or a local \
+      BERT-family Hugging Face directory. Without it, the built-in hashed n-gram featurizer is used.
+      """)
+  var backbone: String?
+
+  @Option(help: "Token budget of the encoder (last user turn + response; at most 512).")
+  var maxTokens = EncoderFeaturizer.defaultTokenBudget
+
   @OptionGroup(title: "Hashed n-gram featurizer") var features: FeaturizerOptions
   @OptionGroup(title: "Reading data") var data: DataOptions
 
@@ -177,6 +188,11 @@ struct TrainCommand: AsyncParsableCommand {
     }
   }
 
+  func makeFeaturizer() throws -> any Featurizer {
+    guard let backbone else { return try features.makeFeaturizer() }
+    return try EncoderFeaturizer(backbone: backbone, tokenBudget: maxTokens)
+  }
+
   func family() throws -> HeadFamily {
     switch head {
     case .bt: .bradleyTerry
@@ -193,7 +209,7 @@ struct TrainCommand: AsyncParsableCommand {
     for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }
     terminal.note("\(dataset.allPairs.count) pairs")
     let run = TrainingRun(
-      featurizer: try features.makeFeaturizer(), configuration: trainingConfiguration,
+      featurizer: try makeFeaturizer(), configuration: trainingConfiguration,
       family: try family(), calibrate: calibrate)
     let (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
     try checkpoint.save(to: out)

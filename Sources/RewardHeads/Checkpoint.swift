@@ -1,4 +1,5 @@
 import Foundation
+import RewardBackbones
 import RewardCore
 import RewardFeatures
 import RewardTensor
@@ -110,9 +111,11 @@ public enum FeaturizerFactory {
     let kind = descriptor.objectValue?["kind"]?.stringValue ?? "<missing>"
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
+    case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor)
     default:
       throw ConfigurationError(
-        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)'")
+        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)' or '\(EncoderFeaturizer.kind)'"
+      )
     }
   }
 }
