@@ -30,7 +30,6 @@ public enum RewardSpecLoader {
       throw SpecError(file: file, path: "", "a spec is a mapping with a 'components' list, found \(document.typeName)")
     }
     var top = Parameters(root, path: "", file: file)
-    func at(_ key: String) -> String { key }
     let name = try top.string(
       "name", default: file.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "spec")
     guard let componentList = top.value("components") else {

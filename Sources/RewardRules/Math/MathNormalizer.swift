@@ -72,7 +72,7 @@ enum MathNormalizer {
   static func unwrapTextCommands(_ input: String) -> String {
     var s = input
     var guardCount = 0
-    while guardCount < 64, let (command, contentRange, wholeRange) = firstTextCommand(in: s) {
+    while guardCount < 64, let (contentRange, wholeRange) = firstTextCommand(in: s) {
       guardCount += 1
       let content = String(s[contentRange])
       let before = s[..<wholeRange.lowerBound].trimmingCharacters(in: .whitespaces)
@@ -81,7 +81,6 @@ enum MathNormalizer {
         !before.isEmpty && !words.isEmpty
         && (content.hasPrefix(" ") || words.allSatisfy { unitWords.contains($0) })
         && content.allSatisfy { $0.isLetter || $0 == " " }
-      _ = command
       var after = wholeRange.upperBound
       if isUnit {
         // Also drop a power on the unit (`\mbox{ inches}^2`).
@@ -97,13 +96,13 @@ enum MathNormalizer {
     return s
   }
 
-  private static func firstTextCommand(in s: String) -> (String, Range<String.Index>, Range<String.Index>)? {
-    var earliest: (String, Range<String.Index>)?
+  private static func firstTextCommand(in s: String) -> (content: Range<String.Index>, whole: Range<String.Index>)? {
+    var earliest: Range<String.Index>?
     for command in textCommands {
       guard let range = s.range(of: command + "{") else { continue }
-      if earliest == nil || range.lowerBound < earliest!.1.lowerBound { earliest = (command, range) }
+      if earliest == nil || range.lowerBound < earliest!.lowerBound { earliest = range }
     }
-    guard let (command, opening) = earliest else { return nil }
+    guard let opening = earliest else { return nil }
     var depth = 0
     var index = s.index(before: opening.upperBound)
     while index < s.endIndex {
@@ -112,7 +111,7 @@ enum MathNormalizer {
       if c == "}" {
         depth -= 1
         if depth == 0 {
-          return (command, opening.upperBound..<index, opening.lowerBound..<s.index(after: index))
+          return (opening.upperBound..<index, opening.lowerBound..<s.index(after: index))
         }
       }
       index = s.index(after: index)
