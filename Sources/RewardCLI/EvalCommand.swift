@@ -13,6 +13,8 @@ enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
   case xstest
   /// GSM8K JSON Lines → best-of-8 groups labelled by the math verifier.
   case gsm8kBon = "gsm8k-bon"
+  /// Records with a response and a binary label → AUROC of the reward (e.g. human vs model text).
+  case detection
 }
 
 struct EvalCommand: AsyncParsableCommand {
@@ -60,6 +62,9 @@ struct EvalCommand: AsyncParsableCommand {
 
   @Option(help: "Random subsets per n for best-of-n curves.")
   var bonSubsets = 32
+
+  @Option(help: "With --benchmark detection: the label value that marks a positive item (besides true/1).")
+  var positiveLabel = "1"
 
   @Option(help: "Use only the first N pairs / groups of the input.")
   var limit: Int?
@@ -133,6 +138,9 @@ struct EvalCommand: AsyncParsableCommand {
       for file in files { groups += try GSM8KGroups.read(file, limit: limit, seed: seed) }
       return EvaluationInputs(
         pairs: EvaluationInputs.pairs(from: groups, subset: "gsm8k"), labeledGroups: groups)
+    case .detection:
+      let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
+      return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
     }
   }
 
@@ -212,6 +220,18 @@ enum EvalTable {
       parts.append(
         "best-of-n on \(reference.groups) prompts (\(reference.subsetsPerSize) random subsets per n)\n"
           + table(["n"] + names + ["oracle", "majority", "random"], rows))
+    }
+    let detections = suite.models.map(\.detection)
+    if detections.contains(where: { $0 != nil }) {
+      parts.append(
+        table(
+          ["detection", "positives", "negatives", "AUROC"],
+          zip(names, detections).map { name, d in
+            [
+              name, d.map { String($0.positives) } ?? "–", d.map { String($0.negatives) } ?? "–",
+              d?.auroc.map { format($0, 4) } ?? "–",
+            ]
+          }))
     }
     if !suite.agreements.isEmpty {
       parts.append(

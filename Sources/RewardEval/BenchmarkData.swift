@@ -129,3 +129,35 @@ public enum GSM8KGroups {
     answer.replacingOccurrences(of: ",", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }
+
+/// Items for a detection task (AUROC): records with a response (`response` or `text`), an optional
+/// `prompt`, and a binary `label` — true/false, 1/0, or a string equal to `positiveLabel`.
+public enum DetectionItems {
+  public static func read(_ paths: [String], positiveLabel: String = "1") throws -> [(
+    candidate: Candidate, positive: Bool
+  )] {
+    var items: [(candidate: Candidate, positive: Bool)] = []
+    for path in paths {
+      let (records, problems) = try RecordReader.records(in: InputFile.read(path))
+      if let problem = problems.first { throw problem }
+      for record in records {
+        guard let response = (record.fields["response"] ?? record.fields["text"])?.stringValue else {
+          throw InputError(.missingField, at: record.location, "detection items need a 'response' or 'text' string")
+        }
+        let positive: Bool
+        switch record.fields["label"] {
+        case .bool(let value)?: positive = value
+        case .int(let value)?: positive = value == 1
+        case .string(let value)?: positive = value == positiveLabel
+        default:
+          throw InputError(
+            .missingField, at: record.location.field("label"),
+            "detection items need a 'label': true/false, 1/0 or a string ('\(positiveLabel)' is positive)")
+        }
+        let prompt = record.fields["prompt"]?.stringValue.map { [Message.user($0)] } ?? []
+        items.append((Candidate(prompt: prompt, response: response), positive))
+      }
+    }
+    return items
+  }
+}

@@ -8,17 +8,21 @@ public struct EvaluationInputs: Sendable {
   /// Groups scored best-of-N (RewardBench 2) or as the RM-Bench style matrix.
   public var groups: [ResponseGroup]
   public var labeledGroups: [LabeledGroup]
+  /// Items with a binary label, for AUROC (e.g. human- vs model-written text).
+  public var detectionItems: [(candidate: Candidate, positive: Bool)]
   public var skipped: [InputError]
   /// Score `groups` as RM-Bench (k chosen × k rejected styles) instead of RewardBench 2.
   public var groupsAreRMBench: Bool
 
   public init(
     pairs: [PreferencePair] = [], groups: [ResponseGroup] = [], labeledGroups: [LabeledGroup] = [],
-    skipped: [InputError] = [], groupsAreRMBench: Bool = false
+    detectionItems: [(candidate: Candidate, positive: Bool)] = [], skipped: [InputError] = [],
+    groupsAreRMBench: Bool = false
   ) {
     self.pairs = pairs
     self.groups = groups
     self.labeledGroups = labeledGroups
+    self.detectionItems = detectionItems
     self.skipped = skipped
     self.groupsAreRMBench = groupsAreRMBench
   }
@@ -91,10 +95,17 @@ public enum EvaluationSuite {
       }
     }
     if !inputs.labeledGroups.isEmpty {
-      result.bestOfN = try await BestOfN.evaluate(
+      let (curve, scores) = try await BestOfN.evaluate(
         inputs.labeledGroups, scorer: scorer, subsets: bestOfNSubsets, seed: options.seed,
-        progress: { progress?("best-of-n", $0, $1) }
-      ).curve
+        progress: { progress?("best-of-n", $0, $1) })
+      result.bestOfN = curve
+      result.detection = DetectionReport.measure(
+        scores: scores.flatMap { $0 }, labels: inputs.labeledGroups.flatMap(\.correct))
+    }
+    if !inputs.detectionItems.isEmpty {
+      let scores = try await scorer.score(
+        inputs.detectionItems.map(\.candidate), progress: { progress?("detection", $0, $1) })
+      result.detection = DetectionReport.measure(scores: scores, labels: inputs.detectionItems.map(\.positive))
     }
     result.seconds = Date().timeIntervalSince(started)
     result.scoringSeconds = scorer.clock.seconds

@@ -17,6 +17,7 @@ public enum ReportHTML {
     body += bestOfNChart(suite)
     body += calibrationChart(suite)
     body += lengthSection(suite, names: names)
+    body += detectionTable(suite)
     body += agreementTable(suite)
     body += positionTable(suite)
     let json = ReportJSON.encode(suite).jsonText.replacingOccurrences(of: "</", with: "<\\/")
@@ -297,6 +298,16 @@ public enum ReportHTML {
         ]
       })
     return html
+  }
+
+  static func detectionTable(_ suite: SuiteReport) -> String {
+    let rows = suite.models.compactMap { m in
+      m.detection.map { [m.model, String($0.positives), String($0.negatives), num($0.auroc, 4)] }
+    }
+    guard !rows.isEmpty else { return "" }
+    return "<h2>Detection (AUROC of the reward)</h2>"
+      + "<p class=\"meta\">Positives: correct best-of-n responses, or the labelled class of a detection file.</p>"
+      + table(["model", "positives", "negatives", "AUROC"], rows)
   }
 
   static func agreementTable(_ suite: SuiteReport) -> String {

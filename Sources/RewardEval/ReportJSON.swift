@@ -36,6 +36,16 @@ public enum ReportJSON {
     if let rb2 = model.rewardBench2 { entries.append(("rewardbench2", encode(rb2))) }
     if let rm = model.rmBench { entries.append(("rm_bench", encode(rm))) }
     if let curve = model.bestOfN { entries.append(("best_of_n", encode(curve))) }
+    if let detection = model.detection {
+      entries.append(
+        (
+          "detection",
+          [
+            "auroc": number(detection.auroc), "positives": int(detection.positives),
+            "negatives": int(detection.negatives),
+          ]
+        ))
+    }
     if let check = model.positionCheck {
       entries.append(
         (

@@ -8,6 +8,8 @@ public struct ModelEvaluation: Sendable {
   public var rewardBench2: RewardBench2.Report?
   public var rmBench: RMBench.Report?
   public var bestOfN: BestOfN.Curve?
+  /// AUROC of rewards for labelled items: correct vs incorrect best-of-N responses, or a detection file.
+  public var detection: DetectionReport?
   public var positionCheck: PositionCheck?
   /// Wall-clock seconds spent scoring and measuring.
   public var seconds: Double?

@@ -65,6 +65,24 @@ import Testing
   }
 }
 
+@Suite struct DetectionTests {
+  @Test func detectionItemsGiveTheAUROCOfTheReward() async throws {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/items.csv"
+    let csv =
+      "text,label\nlonger human text,human\nhuman words here,human\nmodel,model\nai,model\nx,human\nmodel out,model\n"
+    try csv.write(toFile: path, atomically: true, encoding: .utf8)
+    let items = try DetectionItems.read([path], positiveLabel: "human")
+    #expect(items.map(\.positive) == [true, true, false, false, true, false])
+    let evaluation = try await EvaluationSuite.evaluate(
+      LengthModel(), inputs: EvaluationInputs(detectionItems: items))
+    // Positives lengths 17, 16, 1; negatives 5, 2, 9: wins 3 + 3 + 0 = 6 of 9.
+    #expect(evaluation.detection?.auroc == 6.0 / 9)
+    #expect(throws: InputError.self) { try DetectionItems.read([SharedData.path("data/math/gsm8k-test.jsonl")]) }
+  }
+}
+
 @Suite struct ScoreCacheTests {
   @Test func anInterruptedRunResumesFromTheCache() async throws {
     let directory = try temporaryDirectory()

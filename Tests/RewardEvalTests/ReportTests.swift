@@ -77,7 +77,7 @@ import Testing
     let first = try #require(json["models"]?.arrayValue?.first?.objectValue)
     for key in [
       "overall", "subsets", "length_bias", "calibration", "auroc_chosen_vs_rejected", "rewardbench2", "rm_bench",
-      "best_of_n", "position_check",
+      "best_of_n", "position_check", "detection",
     ] {
       #expect(first[key] != nil, "missing \(key)")
     }
