@@ -15,10 +15,19 @@ struct MathAnswerTests {
     ("Thus the final answer is $42$. I hope it is correct.", "42"),
     ("The answer is 3.5.", "3.5"),
     ("Answer: -7", "-7"),
+    ("So the answer is 12 because 3 times 4 is 12.", "12"),
+    ("The answer is $\\frac{1}{2}$, since half remain.", "\\frac{1}{2}"),
     ("we get 12 and then 1,234 items", "1,234"),
   ])
   func extractsTheFinalAnswer(response: String, expected: String) {
     #expect(MathAnswerExtractor().extract(from: response) == expected)
+  }
+
+  @Test func referenceMayBeAWorkedSolution() {
+    let solution = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nAltogether 48+24 = <<48+24=72>>72 clips.\n#### 72"
+    #expect(MathAnswerRule().verdict(response: "She sold $\\boxed{72}$ clips.", reference: solution) == .equivalent)
+    #expect(MathAnswerRule().verdict(response: "She sold $\\boxed{24}$ clips.", reference: solution) == .notEquivalent)
+    #expect(MathAnswerRule().verdict(response: "The answer is 72 apples.", reference: "72") == .equivalent)
   }
 
   @Test func lastNumberFallbackIsConfigurable() {

@@ -93,7 +93,12 @@ public struct MathAnswerExtractor: Sendable {
       var answer = firstLine(String(text[range.upperBound...]))
       // A sentence ends at ". " or a final "."; "3.5" keeps its point.
       if let stop = answer.range(of: ". ") { answer = String(answer[..<stop.lowerBound]) }
-      while answer.hasSuffix(".") { answer.removeLast() }
+      // "The answer is 5 because …": the justification is not part of the answer.
+      for connective in [", because", ", since", ", which", " because ", " since ", " which "] {
+        if let stop = answer.range(of: connective) { answer = String(answer[..<stop.lowerBound]) }
+      }
+      answer = answer.trimmingCharacters(in: .whitespaces)
+      while let last = answer.last, ".,;:".contains(last) { answer.removeLast() }
       answer = answer.trimmingCharacters(in: .whitespaces)
       if answer.hasPrefix("$"), answer.hasSuffix("$"), answer.count >= 2 {
         answer = String(answer.dropFirst().dropLast())
