@@ -46,6 +46,22 @@ struct MathDataTests {
 }
 
 extension MathDataTests {
+  /// MATH-500's worked `solution`s box their final answer, often written differently from the
+  /// `answer` field (`\\dfrac` vs `\\frac`, units, spacing): each must verify against its answer.
+  @Test(.enabled(if: SharedData.exists("data/math")))
+  func math500SolutionsVerifyAgainstTheirAnswers() throws {
+    let rule = MathAnswerRule(extractor: MathAnswerExtractor(fallbackToLastNumber: false))
+    var failures: [String] = []
+    for record in try SharedData.jsonLines("data/math/math500.jsonl") {
+      let answer = record["answer"]!.stringValue!
+      let solution = record["solution"]!.stringValue!
+      if rule.verdict(response: solution, reference: answer) != .equivalent {
+        failures.append("\(answer)  vs boxed  \(MathAnswerExtractor.lastBoxed(in: solution) ?? "none")")
+      }
+    }
+    #expect(failures.isEmpty, "\(failures.count): \(failures.joined(separator: "\n"))")
+  }
+
   /// AIME answers are zero-padded strings ("025"), AMC answers JSON numbers (27.0): a model's plain
   /// integer must match, and the next integer must not.
   @Test(.enabled(if: SharedData.exists("data/math")), arguments: ["aime24-test.jsonl", "amc23-test.jsonl"])
