@@ -81,6 +81,9 @@ struct EvalCommand: AsyncParsableCommand {
   @Flag(help: "Also ask every pair in both orders (order consistency of pairwise models).")
   var positionCheck = false
 
+  @Flag(help: "Also time plain model.score over every candidate first (benchmark of the harness overhead).")
+  var timeRawScoring = false
+
   @Flag(help: "No progress output.")
   var quiet = false
 
@@ -101,14 +104,17 @@ struct EvalCommand: AsyncParsableCommand {
       let model = try ModelLoader.load(path)
       let scorer = BatchScorer(
         model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cache, cacheKey: Self.cacheKey(path))
+      let raw =
+        timeRawScoring ? try await EvaluationSuite.rawScoringSeconds(model, inputs: inputs, batchSize: batchSize) : nil
       let started = Date()
-      evaluations.append(
-        try await EvaluationSuite.evaluate(
-          model, inputs: inputs, options: options, scorer: scorer, bestOfNSubsets: bonSubsets,
-          positionCheck: positionCheck,
-          progress: { stage, done, total in
-            terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
-          }))
+      var evaluation = try await EvaluationSuite.evaluate(
+        model, inputs: inputs, options: options, scorer: scorer, bestOfNSubsets: bonSubsets,
+        positionCheck: positionCheck,
+        progress: { stage, done, total in
+          terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
+        })
+      evaluation.rawScoringSeconds = raw
+      evaluations.append(evaluation)
     }
     let suite = SuiteReport(title: "Reward model evaluation", dataFiles: files, models: evaluations)
     if let html {

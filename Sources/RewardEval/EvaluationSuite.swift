@@ -50,6 +50,29 @@ public struct EvaluationInputs: Sendable {
 
 /// Runs every measurement that applies to the inputs for one model.
 public enum EvaluationSuite {
+  /// Every candidate the inputs hold, in the order the measurements score them.
+  public static func candidates(_ inputs: EvaluationInputs) -> [Candidate] {
+    inputs.pairs.flatMap { [$0.chosenCandidate, $0.rejectedCandidate] }
+      + inputs.groups.flatMap { g in (g.chosen + g.rejected).map { Candidate(prompt: g.prompt, response: $0) } }
+      + inputs.labeledGroups.flatMap { g in
+        g.responses.map { Candidate(prompt: g.prompt, response: $0, reference: g.reference) }
+      }
+      + inputs.detectionItems.map(\.candidate)
+  }
+
+  /// Seconds for plain batched `model.score` over every candidate: the baseline the harness's
+  /// overhead is measured against.
+  public static func rawScoringSeconds(_ model: any RewardModel, inputs: EvaluationInputs, batchSize: Int = 256)
+    async throws -> Double
+  {
+    let all = candidates(inputs)
+    let started = Date()
+    for start in stride(from: 0, to: all.count, by: batchSize) {
+      _ = try await model.score(Array(all[start..<min(all.count, start + batchSize)]))
+    }
+    return Date().timeIntervalSince(started)
+  }
+
   public static func evaluate(
     _ model: any RewardModel, inputs: EvaluationInputs, options: EvaluationOptions = EvaluationOptions(),
     scorer: BatchScorer? = nil, bestOfNSubsets: Int = 32, positionCheck: Bool = false,

@@ -133,7 +133,18 @@ public enum PairwiseEvaluation {
       skipped: skipped, scored: scored)
   }
 
+  /// Whitespace-separated words, counted on UTF-8 bytes (grapheme iteration is far slower).
   static func wordCount(_ text: String) -> Int {
-    text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).count
+    var text = text
+    return text.withUTF8 { bytes in
+      var count = 0
+      var inWord = false
+      for byte in bytes {
+        let space = byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+        if !space && !inWord { count += 1 }
+        inWord = !space
+      }
+      return count
+    }
   }
 }

@@ -63,6 +63,10 @@ public enum ReportJSON {
       var timing: [(key: String, value: JSONValue)] = [("seconds", .double(seconds))]
       if let scoring = model.scoringSeconds { timing.append(("scoring_seconds", .double(scoring))) }
       if let scored = model.candidatesScored { timing.append(("candidates_scored", int(scored))) }
+      if let raw = model.rawScoringSeconds {
+        timing.append(("raw_scoring_seconds", .double(raw)))
+        timing.append(("overhead_vs_raw", .double(seconds / raw - 1)))
+      }
       if let pairs = model.pairwise?.overall.pairs, seconds > 0 {
         timing.append(("pairs_per_second", .double(Double(pairs) / seconds)))
       }

@@ -27,18 +27,14 @@ public struct ScoreCache: Sendable {
     }
   }
 
-  /// A stable key for a candidate: its prompt turns, response and reference.
+  /// A stable key for a candidate: a 128-bit digest of its prompt turns, response and reference.
   public static func key(_ candidate: Candidate) -> String {
-    var hasher = StableHasher()
+    var hasher = ContentHasher()
     for message in candidate.prompt {
       hasher.combine(message.role.rawValue)
-      hasher.combine("\u{1}")
       hasher.combine(message.content)
-      hasher.combine("\u{2}")
     }
-    hasher.combine("\u{3}")
     hasher.combine(candidate.response)
-    hasher.combine("\u{4}")
     hasher.combine(candidate.reference ?? "")
     return hasher.hexDigest
   }
@@ -130,5 +126,55 @@ public final class ScoringClock: @unchecked Sendable {
       total += seconds
       count += candidates
     }
+  }
+}
+
+/// A fast, stable 128-bit content digest for cache keys: two 64-bit lanes fed eight bytes at a
+/// time (little-endian, so the same on every platform), each string followed by its length so
+/// "ab"+"c" ≠ "a"+"bc". Not cryptographic; 128 bits make accidental collisions negligible.
+struct ContentHasher {
+  private var a: UInt64 = 0x9E37_79B9_7F4A_7C15
+  private var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+
+  private mutating func mix(_ word: UInt64) {
+    a = ((a ^ word) &* 0xFF51_AFD7_ED55_8CCD)
+    a = (a << 31) | (a >> 33)
+    b = ((b ^ word) &* 0xC4CE_B9FE_1A85_EC53)
+    b = (b << 27) | (b >> 37)
+    b = b &+ a
+  }
+
+  mutating func combine(_ string: String) {
+    var text = string
+    text.withUTF8 { bytes in
+      var index = 0
+      while index + 8 <= bytes.count {
+        mix(UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)))
+        index += 8
+      }
+      var tail: UInt64 = 0
+      var shift: UInt64 = 0
+      while index < bytes.count {
+        tail |= UInt64(bytes[index]) << shift
+        shift += 8
+        index += 1
+      }
+      mix(tail)
+      mix(UInt64(bytes.count))
+    }
+  }
+
+  private static func avalanche(_ value: UInt64) -> UInt64 {
+    var z = value
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  var hexDigest: String {
+    [Self.avalanche(a ^ (b >> 1)), Self.avalanche(b ^ (a << 1))].map { word in
+      let hex = String(word, radix: 16)
+      return String(repeating: "0", count: 16 - hex.count) + hex
+    }.joined()
   }
 }

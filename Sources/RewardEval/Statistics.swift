@@ -31,10 +31,22 @@ public enum Statistics {
     var generator = SeededGenerator(seed: seed)
     var means: [Double] = []
     means.reserveCapacity(resamples)
-    for _ in 0..<resamples {
-      var sum = 0.0
-      for _ in 0..<values.count { sum += values[generator.nextIndex(below: values.count)] }
-      means.append(sum / Double(values.count))
+    let n = values.count
+    if values.allSatisfy({ $0 == 0 || $0 == 1 }) {
+      // 0/1 outcomes (accuracy): drawing a random item is a Bernoulli(k/n) trial, so compare a
+      // uniform 53-bit integer with k/n·2⁵³ instead of indexing (the same distribution, faster).
+      let threshold = UInt64((estimate * 0x1.0p53).rounded())
+      for _ in 0..<resamples {
+        var ones = 0
+        for _ in 0..<n where generator.next() >> 11 < threshold { ones += 1 }
+        means.append(Double(ones) / Double(n))
+      }
+    } else {
+      for _ in 0..<resamples {
+        var sum = 0.0
+        for _ in 0..<n { sum += values[generator.nextIndex(below: n)] }
+        means.append(sum / Double(n))
+      }
     }
     means.sort()
     let tail = (1 - confidence) / 2

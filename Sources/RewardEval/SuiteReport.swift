@@ -17,6 +17,9 @@ public struct ModelEvaluation: Sendable {
   public var scoringSeconds: Double?
   /// Candidates the model scored (after de-duplication and the cache).
   public var candidatesScored: Int?
+  /// Seconds to score every candidate of the inputs with plain `model.score` batches (no cache, no
+  /// de-duplication, no metrics): the baseline of the harness-overhead benchmark.
+  public var rawScoringSeconds: Double?
 
   public init(model: String) { self.model = model }
 }

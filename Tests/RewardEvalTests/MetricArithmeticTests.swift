@@ -33,6 +33,16 @@ import Testing
     #expect(abs((a.upper - a.lower) - 2 * 1.96 * 0.0306) < 0.03)
   }
 
+  @Test func bootstrapOfGeneralValues() throws {
+    let values = (1...50).map(Double.init)
+    let interval = try #require(Statistics.bootstrapMean(values, resamples: 400, seed: 1))
+    #expect(interval.estimate == 25.5)
+    // Standard error of the mean: σ/√n = 14.43/√50 ≈ 2.04, so the interval is about 25.5 ± 4.
+    #expect(interval.lower > 20.5 && interval.lower < 23.5)
+    #expect(interval.upper > 27.5 && interval.upper < 30.5)
+    #expect(Statistics.bootstrapMean([], resamples: 10) == nil)
+  }
+
   @Test func quantileInterpolatesLikeNumpy() {
     #expect(Statistics.quantile(sortedValues: [1, 2, 3, 4], 0.5) == 2.5)
     #expect(Statistics.quantile(sortedValues: [0, 10], 0.025) == 0.25)

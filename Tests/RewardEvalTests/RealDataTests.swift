@@ -112,6 +112,18 @@ import Testing
     #expect(otherModel.scored == 40)
   }
 
+  @Test func keysSeparateFieldsAndDependOnEveryByte() {
+    let split = ScoreCache.key(Candidate(prompt: [.user("ab")], response: "c"))
+    #expect(split != ScoreCache.key(Candidate(prompt: [.user("a")], response: "bc")))
+    #expect(split != ScoreCache.key(Candidate(prompt: [.system("ab")], response: "c")))
+    #expect(split == ScoreCache.key(Candidate(prompt: [.user("ab")], response: "c")))
+    #expect(split.count == 32)
+    // Every prefix of a 20-byte text (tails of 0…7 bytes after whole words) gets its own key.
+    let text = "0123456789abcdefghij"
+    let keys = (0...20).map { ScoreCache.key(Candidate(prompt: [], response: String(text.prefix($0)))) }
+    #expect(Set(keys).count == 21)
+  }
+
   @Test func aTornLastLineIsIgnored() throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
