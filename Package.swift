@@ -1,5 +1,4 @@
 // swift-tools-version: 6.1
-import Foundation
 import PackageDescription
 
 // Layers, lowest first: Core → Data → Tensor → Features → Heads → Eval → CLI.
@@ -81,14 +80,3 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
-
-// TEMPORARY, while several engineers build at once: REWARDKIT_LEAD_ONLY=1 drops targets under construction.
-if ProcessInfo.processInfo.environment["REWARDKIT_LEAD_ONLY"] != nil {
-  let excluded: Set<String> = [
-    "RewardRules", "RewardSpec", "RewardBackbones", "RewardRulesTests", "RewardSpecTests", "RewardBackbonesTests",
-    "RewardTensorTests", "RewardRemote", "RewardServer", "RewardServerTests", "RewardEval", "RewardEvalTests",
-    "RewardCLI", "reward", "RewardCLITests",
-  ]
-  package.targets.removeAll { excluded.contains($0.name) }
-  package.products.removeAll { excluded.contains($0.name) }
-}

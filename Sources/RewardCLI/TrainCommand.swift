@@ -12,6 +12,8 @@ enum HeadKind: String, ExpressibleByArgument, CaseIterable {
   case ensemble
   case gpm
   case mixture
+  case regression
+  case btRegression = "bt+regression"
 }
 
 /// Options of the built-in hashed n-gram featurizer.
@@ -60,6 +62,9 @@ struct TrainCommand: AsyncParsableCommand {
                   R skew-symmetric; represents cyclic preferences; pairwise only (no scalar reward).
         mixture   --mixture-heads reward heads mixed by a router on the prompt (and per-annotator
                   offsets when the data has `annotator`), trained on the mixture likelihood.
+        regression  one output per rated attribute (--attribute), MSE with missing ratings masked;
+                  the positional files are rated responses; reward = Σ c_a s_a (--reward-weights).
+        bt+regression  regression on --ratings plus Bradley–Terry on the positional pair files.
       All train with AdamW (weight decay), mini-batches, a seeded validation split with early
       stopping; --calibrate fits a temperature for bt and ensemble.
       The checkpoint (config.json + model.safetensors) works with `reward eval` and `reward score`.
@@ -128,6 +133,26 @@ struct TrainCommand: AsyncParsableCommand {
   @Option(help: "Reward heads in the mixture (--head mixture); annotator ids, if the data has them, adapt the router.")
   var mixtureHeads = 2
 
+  @Option(
+    name: .customLong("attribute"),
+    help: """
+      A rated attribute (--head regression, bt+regression): NAME, NAME=FIELD, or NAME=FIELD:LABEL=VALUE,… \
+      to map labels to numbers. Repeat for several. Default: HelpSteer2's five.
+      """)
+  var attributes: [String] = []
+
+  @Option(help: "Rated-response files for --head bt+regression (the positional files are the pairs).")
+  var ratings: [String] = []
+
+  @Option(help: "Field holding the rated response (e.g. `completion` for XSTest).")
+  var responseField = "response"
+
+  @Option(help: "How attributes combine into the reward, e.g. helpfulness=1,verbosity=-0.2 (default: the first, 1).")
+  var rewardWeights: String?
+
+  @Option(help: "Weight of the Bradley–Terry term against the regression term (--head bt+regression).")
+  var pairWeight = 1.0
+
   @Flag(help: "Resample the training pairs with replacement (always on for ensemble members).")
   var bootstrap = false
 
@@ -177,6 +202,9 @@ struct TrainCommand: AsyncParsableCommand {
     guard ["mean", "min", "conservative"].contains(aggregate) else {
       throw ValidationError("--aggregate must be mean, min or conservative, got '\(aggregate)'")
     }
+    guard head != .btRegression || !ratings.isEmpty else {
+      throw ValidationError("--head bt+regression needs rated data: --ratings FILE")
+    }
     guard !calibrate || head == .bt || head == .ensemble else {
       throw ValidationError("--calibrate applies to reward heads (bt, ensemble); gpm and mixture report ECE only")
     }
@@ -200,23 +228,61 @@ struct TrainCommand: AsyncParsableCommand {
       .ensemble(members: members, aggregation: try EnsembleAggregation.parse(aggregate, k: conservativeK))
     case .gpm: .preferenceEmbedding(blocks: blocks, temperature: gpmTemperature, gated: gated)
     case .mixture: .mixture(heads: mixtureHeads)
+    case .regression, .btRegression: throw ValidationError("regression heads are trained by RegressionRun")
     }
+  }
+
+  /// --head regression (positional files are rated responses) or bt+regression (positional files
+  /// are pairs, --ratings the rated responses).
+  func runRegression(_ terminal: Terminal) async throws -> (Checkpoint, TrainingResult) {
+    let columns = try attributes.isEmpty ? RatingColumn.helpSteer2 : attributes.map { try RatingColumn(parsing: $0) }
+    let ratedFiles = head == .regression ? files : ratings
+    let rated = try RatedReader.read(
+      ratedFiles, columns: columns, responseField: responseField, skipInvalid: data.skipInvalid,
+      allowEmptyResponses: data.allowEmpty)
+    reportSkipped(rated.skipped, terminal: terminal)
+    terminal.note("\(rated.samples.count) rated responses on \(rated.attributes.joined(separator: ", "))")
+    var coefficients = [Double](repeating: 0, count: columns.count)
+    coefficients[0] = 1
+    if let rewardWeights {
+      coefficients = [Double](repeating: 0, count: columns.count)
+      for entry in rewardWeights.split(separator: ",") {
+        let parts = entry.split(separator: "=").map(String.init)
+        guard parts.count == 2, let index = rated.attributes.firstIndex(of: parts[0]), let value = Double(parts[1])
+        else {
+          throw ValidationError("--reward-weights: '\(entry)' should be ATTRIBUTE=NUMBER with a known attribute")
+        }
+        coefficients[index] = value
+      }
+    }
+    let pairs = head == .btRegression ? try data.read(files, terminal: terminal) : nil
+    let run = RegressionRun(
+      featurizer: try makeFeaturizer(), configuration: trainingConfiguration, coefficients: coefficients,
+      pairWeight: pairWeight)
+    return try await run.run(rated: rated, pairs: pairs, progress: trainingProgress(terminal))
   }
 
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
-    let dataset = try data.read(files, terminal: terminal)
-    for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }
-    terminal.note("\(dataset.allPairs.count) pairs")
-    let run = TrainingRun(
-      featurizer: try makeFeaturizer(), configuration: trainingConfiguration,
-      family: try family(), calibrate: calibrate)
-    let (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
+    let checkpoint: Checkpoint
+    let result: TrainingResult
+    if head == .regression || head == .btRegression {
+      (checkpoint, result) = try await runRegression(terminal)
+    } else {
+      let dataset = try data.read(files, terminal: terminal)
+      for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }
+      terminal.note("\(dataset.allPairs.count) pairs")
+      let run = TrainingRun(
+        featurizer: try makeFeaturizer(), configuration: trainingConfiguration, family: try family(),
+        calibrate: calibrate)
+      (checkpoint, result) = try await run.run(dataset, progress: trainingProgress(terminal))
+    }
     try checkpoint.save(to: out)
     let best = result.history[result.bestEpoch - 1]
     print("saved \(out) (best epoch \(result.bestEpoch) of \(result.history.count))")
+    let unit = head == .regression || head == .btRegression ? "samples" : "pairs"
     print(
-      "train pairs \(result.trainPairs): loss \(format(best.trainLoss, 4)), accuracy \(format(100 * best.trainAccuracy, 2))%"
+      "train \(unit) \(result.trainPairs): loss \(format(best.trainLoss, 4)), accuracy \(format(100 * best.trainAccuracy, 2))%"
     )
     print(
       "featurized \(result.featurizedTexts) texts in \(format(result.featurizeSeconds, 2)) s "
@@ -225,7 +291,7 @@ struct TrainCommand: AsyncParsableCommand {
         + "(\(format(result.pairsPerSecond, 0)) pairs/s)")
     let metrics = checkpoint.config.objectValue?["metrics"]?.objectValue ?? JSONObject()
     if let accuracy = metrics["validation_accuracy"]?.doubleValue {
-      var line = "validation pairs \(result.validationPairs): accuracy \(format(100 * accuracy, 2))%"
+      var line = "validation \(unit) \(result.validationPairs): accuracy \(format(100 * accuracy, 2))%"
       if let loss = best.validationLoss, head == .bt { line += ", loss \(format(loss, 4))" }
       if let ece = metrics["validation_ece"]?.doubleValue { line += ", ECE \(format(ece, 4))" }
       if let calibrated = metrics["validation_ece_calibrated"]?.doubleValue,

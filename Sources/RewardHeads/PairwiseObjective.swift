@@ -5,12 +5,19 @@ import RewardTensor
 
 /// A differentiable training objective over a flat parameter vector: what a head family plugs
 /// into `ObjectiveTrainer` (mini-batch AdamW, seeded shuffles, early stopping on validation).
-public protocol PairwiseObjective: Sendable {
+public protocol TrainingObjective: Sendable {
+  associatedtype Sample: Sendable
   var parameterCount: Int { get }
   /// Starting parameters (small random values where symmetry must be broken).
   func initialParameters(seed: UInt64) -> [Float]
   /// Mean loss over the batch; adds the mean gradient into `gradient`.
-  func lossAndGradient(_ parameters: [Float], batch: ArraySlice<FeaturePair>, gradient: inout [Float]) -> Double
+  func lossAndGradient(_ parameters: [Float], batch: ArraySlice<Sample>, gradient: inout [Float]) -> Double
+  /// Mean loss and an accuracy (what "accuracy" means is the objective's) over samples.
+  func evaluate(_ parameters: [Float], _ samples: [Sample]) -> (loss: Double, accuracy: Double)
+}
+
+/// An objective on preference pairs.
+public protocol PairwiseObjective: TrainingObjective where Sample == FeaturePair {
   /// P(chosen ≻ rejected) for one pair under `parameters`.
   func probability(_ parameters: [Float], pair: FeaturePair) -> Double
 }
@@ -43,12 +50,12 @@ public struct ObjectiveTrainer: Sendable {
     self.configuration = configuration
   }
 
-  public func train(
-    _ objective: some PairwiseObjective, train trainPairs: [FeaturePair], validation: [FeaturePair],
+  public func train<Objective: TrainingObjective>(
+    _ objective: Objective, train trainPairs: [Objective.Sample], validation: [Objective.Sample],
     progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws -> (parameters: [Float], history: [EpochMetrics], bestEpoch: Int) {
     try configuration.validate()
-    guard !trainPairs.isEmpty else { throw ConfigurationError("no training pairs") }
+    guard !trainPairs.isEmpty else { throw ConfigurationError("no training samples") }
     var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
     var train = trainPairs
     var parameters = objective.initialParameters(seed: configuration.seed)

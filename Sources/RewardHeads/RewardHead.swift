@@ -41,7 +41,9 @@ public protocol PairwiseHead: CheckpointHead {
 
 /// The one place that knows every head kind: adding a head is one file and one line here.
 public enum HeadRegistry {
-  public static let kinds = [LinearHead.kind, EnsembleHead.kind, PreferenceEmbeddingHead.kind, MixtureHead.kind]
+  public static let kinds = [
+    LinearHead.kind, EnsembleHead.kind, PreferenceEmbeddingHead.kind, MixtureHead.kind, RegressionHead.kind,
+  ]
 
   public static func load(
     kind: String, settings: JSONObject, dimension: Int, weights: SafeTensorsFile
@@ -52,6 +54,7 @@ public enum HeadRegistry {
     case PreferenceEmbeddingHead.kind:
       return try PreferenceEmbeddingHead.load(settings: settings, dimension: dimension, weights: weights)
     case MixtureHead.kind: return try MixtureHead.load(settings: settings, dimension: dimension, weights: weights)
+    case RegressionHead.kind: return try RegressionHead.load(settings: settings, dimension: dimension, weights: weights)
     default:
       throw ConfigurationError("head.kind: unknown head '\(kind)'; expected one of \(kinds.joined(separator: ", "))")
     }
