@@ -13,10 +13,10 @@ public enum RulesBenchmark {
     public var expectation: String
   }
 
-  /// Model-style responses built deterministically from MATH-500 (`problem`/`answer`) and GSM8K
-  /// (`answer` with its worked solution): each answer boxed as written, boxed in an equivalent
-  /// rewriting, and boxed with a perturbed (wrong) number; each GSM8K solution as is, and with a
-  /// wrong final number.
+  /// Model-style responses built deterministically from MATH-500 (`answer`, `solution`) and GSM8K
+  /// (`answer` with its worked solution): each MATH answer boxed as written, boxed in an equivalent
+  /// rewriting, and boxed with a perturbed (wrong) number; each MATH worked solution as written and
+  /// with its boxed answer perturbed; each GSM8K solution as is, and with a wrong final number.
   public static func mathItems(math500: [JSONObject], gsm8k: [JSONObject]) -> [MathItem] {
     var items: [MathItem] = []
     for record in math500 {
@@ -32,6 +32,16 @@ public enum RulesBenchmark {
       if let wrong = perturb(answer) {
         items.append(
           MathItem(response: preamble + "Therefore $\\boxed{\(wrong)}$.", reference: answer, expectation: "wrong"))
+      }
+      // The worked solution as written (its boxed answer is often formatted unlike `answer`), and
+      // with its boxed answer perturbed.
+      if let solution = record["solution"]?.stringValue, let boxed = MathAnswerExtractor.lastBoxed(in: solution) {
+        items.append(MathItem(response: solution, reference: answer, expectation: "correct"))
+        if let wrong = perturb(boxed), let range = solution.range(of: "\\boxed{\(boxed)}", options: .backwards) {
+          var changed = solution
+          changed.replaceSubrange(range, with: "\\boxed{\(wrong)}")
+          items.append(MathItem(response: changed, reference: answer, expectation: "wrong"))
+        }
       }
     }
     for record in gsm8k {
