@@ -74,6 +74,12 @@ if python3 -c "import fastapi, uvicorn, math_verify" 2>/dev/null; then
   for _ in $(seq 300); do curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"query": []}' \
     "http://127.0.0.1:$PEER_PORT/get_reward" && break; sleep 0.1; done
   load peer "http://127.0.0.1:$PEER_PORT/get_reward"
+  "$REWARD" serve --spec scripts/bench/math_format.yaml --port $PORT --log-level warning &
+  server=$!
+  wait_for "http://127.0.0.1:$PORT"
+  python3 scripts/bench/compare_server_rewards.py "$OUT/payloads" "http://127.0.0.1:$PORT/get_reward" \
+    "http://127.0.0.1:$PEER_PORT/get_reward" | tee -a "$OUT/summary.txt"
+  stop $server
   stop $peer
 else
   echo "peer skipped: pip install fastapi uvicorn math-verify" | tee -a "$OUT/summary.txt"

@@ -27,11 +27,14 @@ struct RewardAPI: Sendable {
     let candidates = queries.indices.map { index in
       let query = queries[index]
       var candidate = Candidate(prompt: [], response: query, reference: labels?[index] ?? nil)
-      // The response is the query after its prompt; a query that does not start with its prompt
-      // (a tokenizer round trip changed it) is scored whole rather than guessed at.
+      // The response is the query after its prompt, compared byte for byte as Python's
+      // `startswith` does; a query that does not start with its prompt (a tokenizer round trip
+      // changed it) is scored whole rather than guessed at.
       if let prompt = prompts?[index] {
         candidate.prompt = [.user(prompt)]
-        if query.hasPrefix(prompt) { candidate.response = String(query.dropFirst(prompt.count)) }
+        if query.utf8.starts(with: prompt.utf8) {
+          candidate.response = String(Substring(query.utf8.dropFirst(prompt.utf8.count)))
+        }
       }
       return candidate
     }
