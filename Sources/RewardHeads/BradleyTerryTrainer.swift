@@ -112,61 +112,21 @@ public struct BradleyTerryTrainer: Sendable {
     train trainPairs: [FeaturePair], validation: [FeaturePair], dimension: Int,
     progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws -> TrainingResult {
-    try configuration.validate()
-    guard !trainPairs.isEmpty else { throw ConfigurationError("no training pairs") }
-    var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
     var train = trainPairs
-    if configuration.bootstrap {
+    if configuration.bootstrap && !trainPairs.isEmpty {
+      var generator = SeededGenerator(seed: configuration.seed &+ 0xB007)
       train = trainPairs.indices.map { _ in trainPairs[generator.nextIndex(below: trainPairs.count)] }
     }
-
-    let loss = BradleyTerryLoss(
-      labelSmoothing: configuration.labelSmoothing, centerRewardsCoefficient: configuration.centerRewardsCoefficient)
-    var weights = [Float](repeating: 0, count: dimension)
-    var optimizer = AdamW(
-      parameterCount: dimension, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
-    var gradient = [Float](repeating: 0, count: dimension)
-    var history: [EpochMetrics] = []
-    var best = (loss: Double.infinity, weights: weights, epoch: 0)
-    var epochsWithoutImprovement = 0
-    let steps = (train.count + configuration.batchSize - 1) / configuration.batchSize
-
-    let trainingStarted = Date()
-    for epoch in 1...configuration.epochs {
-      let started = Date()
-      generator.shuffle(&train)
-      var lossSum = 0.0
-      for step in 0..<steps {
-        let batch = train[step * configuration.batchSize..<min(train.count, (step + 1) * configuration.batchSize)]
-        for i in gradient.indices { gradient[i] = 0 }
-        lossSum += loss.lossAndGradient(weights: weights, batch: batch, gradient: &gradient) * Double(batch.count)
-        optimizer.update(&weights, gradient: gradient)
-        if step % 50 == 0 || step == steps - 1 {
-          let seen = min(train.count, (step + 1) * configuration.batchSize)
-          progress?(.step(epoch: epoch, done: step + 1, total: steps, loss: lossSum / Double(seen)))
-        }
-      }
-      let trainEval = Self.evaluate(weights, train, loss: loss)
-      let validationEval = validation.isEmpty ? nil : Self.evaluate(weights, validation, loss: loss)
-      let metrics = EpochMetrics(
-        epoch: epoch, trainLoss: trainEval.loss, trainAccuracy: trainEval.accuracy,
-        validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy,
-        meanMargin: (validationEval ?? trainEval).meanMargin, seconds: Date().timeIntervalSince(started))
-      history.append(metrics)
-      progress?(.epochEnded(metrics))
-      let monitored = validationEval?.loss ?? trainEval.loss
-      if monitored < best.loss - 1e-6 {
-        best = (monitored, weights, epoch)
-        epochsWithoutImprovement = 0
-      } else {
-        epochsWithoutImprovement += 1
-        if validationEval != nil && epochsWithoutImprovement >= configuration.patience { break }
-      }
-    }
+    let objective = BradleyTerryObjective(
+      dimension: dimension,
+      loss: BradleyTerryLoss(
+        labelSmoothing: configuration.labelSmoothing, centerRewardsCoefficient: configuration.centerRewardsCoefficient))
+    let started = Date()
+    let fit = try ObjectiveTrainer(configuration: configuration).train(
+      objective, train: train, validation: validation, progress: progress)
     return TrainingResult(
-      weights: best.weights, history: history, bestEpoch: best.epoch, trainPairs: train.count,
-      validationPairs: validation.count, trainSeconds: Date().timeIntervalSince(trainingStarted),
-      validation: validation)
+      weights: fit.parameters, history: fit.history, bestEpoch: fit.bestEpoch, trainPairs: train.count,
+      validationPairs: validation.count, trainSeconds: Date().timeIntervalSince(started), validation: validation)
   }
 
   /// Loss, strict accuracy (ties in the label are not counted; a tied score counts as wrong)
@@ -192,5 +152,38 @@ public struct BradleyTerryTrainer: Sendable {
     }
     let n = Double(max(pairs.count, 1))
     return (lossSum / n, counted == 0 ? 0 : Double(correct) / Double(counted), marginSum / n)
+  }
+}
+
+/// The Bradley–Terry loss of a linear head as a `PairwiseObjective`, so it trains with the same
+/// `ObjectiveTrainer` as every other family.
+public struct BradleyTerryObjective: PairwiseObjective {
+  public let dimension: Int
+  public let loss: BradleyTerryLoss
+
+  public var parameterCount: Int { dimension }
+
+  /// Zeros: the objective is convex, there is no symmetry to break.
+  public func initialParameters(seed: UInt64) -> [Float] { [Float](repeating: 0, count: dimension) }
+
+  public func lossAndGradient(_ parameters: [Float], batch: ArraySlice<FeaturePair>, gradient: inout [Float]) -> Double
+  {
+    loss.lossAndGradient(weights: parameters, batch: batch, gradient: &gradient)
+  }
+
+  public func probability(_ parameters: [Float], pair: FeaturePair) -> Double {
+    parameters.withUnsafeBufferPointer { w in
+      sigmoid(Double(pair.chosen.dot(w)) - Double(pair.rejected.dot(w)) - pair.margin)
+    }
+  }
+
+  /// Loss as trained (with centring and smoothing) and strict accuracy (a tied score is wrong).
+  public func evaluate(_ parameters: [Float], _ samples: [FeaturePair]) -> (loss: Double, accuracy: Double) {
+    let result = BradleyTerryTrainer.evaluate(parameters, samples, loss: loss)
+    return (result.loss, result.accuracy)
+  }
+
+  public func meanMargin(_ parameters: [Float], _ samples: [FeaturePair]) -> Double {
+    BradleyTerryTrainer.evaluate(parameters, samples, loss: loss).meanMargin
   }
 }

@@ -14,6 +14,12 @@ public protocol TrainingObjective: Sendable {
   func lossAndGradient(_ parameters: [Float], batch: ArraySlice<Sample>, gradient: inout [Float]) -> Double
   /// Mean loss and an accuracy (what "accuracy" means is the objective's) over samples.
   func evaluate(_ parameters: [Float], _ samples: [Sample]) -> (loss: Double, accuracy: Double)
+  /// Mean r_chosen − r_rejected, for objectives that have scalar rewards (0 otherwise).
+  func meanMargin(_ parameters: [Float], _ samples: [Sample]) -> Double
+}
+
+extension TrainingObjective {
+  public func meanMargin(_ parameters: [Float], _ samples: [Sample]) -> Double { 0 }
 }
 
 /// An objective on preference pairs.
@@ -83,7 +89,8 @@ public struct ObjectiveTrainer: Sendable {
       let validationEval = validation.isEmpty ? nil : objective.evaluate(parameters, validation)
       let metrics = EpochMetrics(
         epoch: epoch, trainLoss: trainEval.loss, trainAccuracy: trainEval.accuracy,
-        validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy, meanMargin: 0,
+        validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy,
+        meanMargin: objective.meanMargin(parameters, validation.isEmpty ? train : validation),
         seconds: Date().timeIntervalSince(started))
       history.append(metrics)
       progress?(.epochEnded(metrics))
