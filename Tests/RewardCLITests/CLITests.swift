@@ -189,8 +189,55 @@ enum Paths {
     #expect(FileManager.default.fileExists(atPath: directory + "/demo/config.json"))
   }
 
+  @Test func scoreWithASpecComposingRulesAndACheckpoint() throws {
+    let directory = try Paths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let train = try RewardBinary.run([
+      "train", Paths.shared("data/preference/llmbar-natural.json"), "--out", directory + "/ckpt", "--quiet",
+    ])
+    #expect(train.status == 0, "\(train.stderr)")
+    let spec = """
+      components:
+        - kind: math
+          weight: 1.0
+        - kind: format
+          pattern: '<think>[\\s\\S]*</think>'
+          weight: 0.1
+        - kind: checkpoint
+          path: ckpt
+          weight: 0.5
+      normalize:
+        method: group
+      """
+    try spec.write(toFile: directory + "/spec.yaml", atomically: true, encoding: .utf8)
+    let input = [
+      #"{"prompt": "2+2?", "response": "<think>easy</think> The answer is \\boxed{4}", "reference": "4", "group": "a"}"#,
+      #"{"prompt": "2+2?", "response": "5", "reference": "4", "group": "a"}"#,
+    ].joined(separator: "\n")
+    let result = try RewardBinary.run(["score", "--spec", directory + "/spec.yaml", "-"], stdin: input)
+    #expect(result.status == 0, "\(result.stderr)")
+    let lines = result.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue }
+    #expect(lines.count == 2)
+    let components = lines.map { $0["components"]?.objectValue }
+    #expect(components[0]?["math"] == .double(1) && components[1]?["math"] == .double(0))
+    #expect(components[0]?["format"] == .double(1) && components[1]?["format"] == .double(0))
+    #expect(components[0]?["checkpoint"]?.doubleValue != nil)
+    // Group-normalised: the two rewards of group "a" are ±1 around their mean.
+    let rewards = lines.compactMap { $0["reward"]?.doubleValue }
+    try #require(rewards.count == 2)
+    #expect(abs(rewards[0] + rewards[1]) < 1e-6 && rewards[0] > 0)
+
+    let bad = try RewardBinary.run(["score", "--spec", directory + "/missing.yaml", "-"], stdin: input)
+    #expect(bad.status != 0)
+    let both = try RewardBinary.run(["score", "--spec", directory + "/spec.yaml", "--model", "x", "-"], stdin: input)
+    #expect(both.status != 0 && both.stderr.contains("exactly one of --model and --spec"))
+  }
+
   @Test func everyCommandHasHelp() throws {
-    for command in [["train"], ["eval"], ["score"], ["data", "inspect"], ["data", "split"], ["demo"]] {
+    for command in [
+      ["train"], ["eval"], ["score"], ["data", "inspect"], ["data", "split"], ["data", "strength"], ["demo"], ["serve"],
+      ["embed"], ["backbone", "fetch"],
+    ] {
       let result = try RewardBinary.run(command + ["--help"])
       #expect(result.status == 0)
       #expect(result.stdout.contains("USAGE:"))
