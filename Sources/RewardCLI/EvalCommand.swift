@@ -101,18 +101,31 @@ struct EvalCommand: AsyncParsableCommand {
     let options = EvaluationOptions(bootstrapResamples: bootstrap, seed: seed)
     var evaluations: [ModelEvaluation] = []
     for path in models {
-      let model = try ModelLoader.load(path)
+      let started = Date()
+      let progress: @Sendable (String, Int, Int) -> Void = { stage, done, total in
+        terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
+      }
+      let model: any RewardModel
+      do {
+        model = try ModelLoader.load(path)
+      } catch {
+        // A pairwise-only checkpoint (P(a ≻ b), no scalar reward) is evaluated on the pairs alone.
+        guard let pairwise = try? ModelLoader.loadPreferenceModel(path), !(pairwise is any RewardModel) else {
+          throw error
+        }
+        evaluations.append(
+          try await PreferenceEvaluation.evaluate(
+            pairwise, pairs: inputs.pairs, skipped: inputs.skipped, options: options, batchSize: batchSize,
+            positionCheck: positionCheck, progress: { progress("pairs", $0, $1) }))
+        continue
+      }
       let scorer = BatchScorer(
         model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cache, cacheKey: Self.cacheKey(path))
       let raw =
         timeRawScoring ? try await EvaluationSuite.rawScoringSeconds(model, inputs: inputs, batchSize: batchSize) : nil
-      let started = Date()
       var evaluation = try await EvaluationSuite.evaluate(
         model, inputs: inputs, options: options, scorer: scorer, bestOfNSubsets: bonSubsets,
-        positionCheck: positionCheck,
-        progress: { stage, done, total in
-          terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
-        })
+        positionCheck: positionCheck, progress: progress)
       evaluation.rawScoringSeconds = raw
       evaluations.append(evaluation)
     }

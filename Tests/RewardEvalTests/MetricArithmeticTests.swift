@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardData
 import Testing
 
 @testable import RewardEval
@@ -109,5 +110,32 @@ import Testing
     let consistent = try #require(PositionCheck.measure(chosenFirst: [0.9, 0.3], rejectedFirst: [0.1, 0.7]))
     #expect(consistent.consistency == 1)
     #expect(abs(consistent.meanAsymmetry) < 1e-12)
+  }
+}
+
+/// A pairwise-only model that always prefers the first response it is shown, with P = 0.8.
+struct FirstIsBetter: PreferenceModel {
+  let name = "first-is-better"
+  func preferenceProbabilities(_ pairs: [CandidatePair]) async throws -> [Double] { pairs.map { _ in 0.8 } }
+}
+
+@Suite struct PreferenceEvaluationTests {
+  @Test func aPositionBiasedPairwiseModelLooksPerfectInOneOrderOnly() async throws {
+    let pairs = (0..<20).map { i in
+      PreferencePair(
+        prompt: [.user("q\(i)")], chosen: "good \(i)", rejected: "bad", subset: i < 10 ? "a" : "b",
+        source: SourceLocation(file: "t"))
+    }
+    let evaluation = try await PreferenceEvaluation.evaluate(
+      FirstIsBetter(), pairs: pairs, options: EvaluationOptions(bootstrapResamples: 50), positionCheck: true)
+    let report = try #require(evaluation.pairwise)
+    #expect(report.overall.accuracy == 1)
+    #expect(report.overall.meanMargin == nil)
+    #expect(report.subsets.map(\.name) == ["a", "b"])
+    // P = 0.8 for a pair that is always right: observed 1 at 0.8 and 0 at 0.2 → ECE 0.2.
+    #expect(abs((report.calibration?.expectedCalibrationError ?? 0) - 0.2) < 1e-9)
+    #expect(report.lengthBias?.rewardLengthSpearman == nil)
+    let check = try #require(evaluation.positionCheck)
+    #expect(check.consistency == 0 && check.firstPreferred == 1 && check.accuracyChosenSecond == 0)
   }
 }
