@@ -163,6 +163,9 @@ struct BertEmbeddings: Sendable {
             for row in 0..<batch.rowCount {
               let id = Int(batch.ids[row])
               let type = Int(batch.typeIDs[row])
+              // An id outside the tables would read arbitrary memory: stop instead.
+              precondition(id >= 0 && id < words.rows, "token id \(id) is outside the vocabulary (\(words.rows))")
+              precondition(type >= 0 && type < tokenTypes.rows, "token type \(type) is outside type_vocab_size")
               let position = row % batch.sequenceLength
               let dst = o.baseAddress! + row * h
               let (wRow, pRow, tRow) = (

@@ -94,7 +94,7 @@ public enum BertPreTokenizer {
     var words: [ArraySlice<Unicode.Scalar>] = []
     var start: Int? = nil
     for (i, scalar) in scalars.enumerated() {
-      if scalar.properties.isWhitespace || BertNormalizer.isWhitespace(scalar) {
+      if BertNormalizer.isWhitespace(scalar) {
         if let s = start { words.append(scalars[s..<i]) }
         start = nil
       } else if isPunctuation(scalar) {

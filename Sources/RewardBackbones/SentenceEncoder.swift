@@ -74,6 +74,14 @@ public struct SentenceEncoder: Sendable {
   /// work, so cores never wait on each other inside a layer (OpenBLAS's own threads would sync
   /// on every matrix product). The longest batches go first so the last ones to finish are short.
   public func embed(encodings: [Encoding]) -> [[Float]] {
+    // Longer than the position table: keep the head and the closing token.
+    let limit = model.config.maxPositions
+    let encodings = encodings.map { encoding in
+      guard encoding.count > limit else { return encoding }
+      func cut(_ values: [Int32]) -> [Int32] { Array(values.prefix(limit - 1)) + [values.last!] }
+      return Encoding(
+        ids: cut(encoding.ids), typeIDs: cut(encoding.typeIDs), attentionMask: cut(encoding.attentionMask))
+    }
     let order = encodings.indices.sorted { encodings[$0].count > encodings[$1].count }
     let batches = stride(from: 0, to: order.count, by: max(1, batchSize)).map {
       Array(order[$0..<min($0 + max(1, batchSize), order.count)])

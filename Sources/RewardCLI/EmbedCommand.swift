@@ -77,6 +77,7 @@ struct EmbedCommand: AsyncParsableCommand {
     let records = try EmbedInput.read(input)
     let sink = try OutputSink(output)
     let started = Date()
+    let startedCPU = processorSeconds()
     var tokenCount = 0
     // Chunks bound memory and give progress; within a chunk texts are grouped by length.
     let chunkSize = 4096
@@ -107,13 +108,28 @@ struct EmbedCommand: AsyncParsableCommand {
     }
     try sink.close()
     let seconds = Date().timeIntervalSince(started)
+    let cpuSeconds = processorSeconds() - startedCPU
     terminal.note(
-      "embedded \(records.count) texts (\(tokenCount) tokens) in \(format(seconds, 2)) s: "
+      "embedded \(records.count) texts (\(tokenCount) tokens) in \(format(seconds, 2)) s "
+        + "(\(format(cpuSeconds, 2)) s of CPU, \(format(Double(records.count) / max(cpuSeconds, 1e-9), 2)) texts per CPU-second): "
         + "\(format(Double(records.count) / max(seconds, 1e-9), 1)) texts/s, "
         + "\(format(Double(tokenCount) / max(seconds, 1e-9), 0)) tokens/s "
         + "[\(directory), \(encoder.pooling.rawValue)\(encoder.normalize ? ", normalised" : ""), max \(encoder.maxLength) tokens]"
     )
   }
+}
+
+/// User + system CPU time of this process so far: unlike wall time, it does not grow when other
+/// processes compete for the cores, so benchmark comparisons on a busy machine stay meaningful.
+func processorSeconds() -> Double {
+  var usage = rusage()
+  #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+  #else
+    getrusage(RUSAGE_SELF, &usage)
+  #endif
+  let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+  return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
 /// One input line: the text to embed and, for JSON object lines, the object's fields.

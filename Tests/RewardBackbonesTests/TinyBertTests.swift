@@ -83,6 +83,14 @@ import Testing
     }
   }
 
+  @Test func encodingsLongerThanThePositionTableKeepHeadAndClosingToken() throws {
+    let encoder = try SentenceEncoder(directory: Self.directory, pooling: .mean)
+    let long = Encoding(ids: [2] + [Int32](repeating: 6, count: 18) + [3], typeIDs: [Int32](repeating: 0, count: 20))
+    let cut = Encoding(ids: [2] + [Int32](repeating: 6, count: 10) + [3], typeIDs: [Int32](repeating: 0, count: 12))
+    #expect(encoder.embed(encodings: [long]) == encoder.embed(encodings: [cut]))
+    #expect(encoder.embed(["the cat " + String(repeating: "sat ", count: 40)])[0].count == 8)
+  }
+
   @Test func tokenizerFromTheFixtureUsesWordPieces() throws {
     let tokenizer = try WordPieceTokenizer(contentsOf: Self.directory + "/tokenizer.json")
     #expect(tokenizer.encode("The cats sat, on a MAT!").ids == [2, 5, 6, 15, 7, 17, 8, 12, 9, 19, 3])
