@@ -14,6 +14,7 @@ enum HeadKind: String, ExpressibleByArgument, CaseIterable {
   case mixture
   case regression
   case btRegression = "bt+regression"
+  case armo
 }
 
 /// Options of the built-in hashed n-gram featurizer.
@@ -65,6 +66,9 @@ struct TrainCommand: AsyncParsableCommand {
         regression  one output per rated attribute (--attribute), MSE with missing ratings masked;
                   the positional files are rated responses; reward = Σ c_a s_a (--reward-weights).
         bt+regression  regression on --ratings plus Bradley–Terry on the positional pair files.
+        armo      ArmoRM: ridge probes per rated objective (--ratings, λ on validation), optional
+                  decorrelation from --verbosity-attribute, then a gating MLP on the prompt trained
+                  with Bradley–Terry on the pairs; components = objective scores and gate weights.
       All train with AdamW (weight decay), mini-batches, a seeded validation split with early
       stopping; --calibrate fits a temperature for bt and ensemble.
       The checkpoint (config.json + model.safetensors) works with `reward eval` and `reward score`.
@@ -153,6 +157,18 @@ struct TrainCommand: AsyncParsableCommand {
   @Option(help: "Weight of the Bradley–Terry term against the regression term (--head bt+regression).")
   var pairWeight = 1.0
 
+  @Option(help: "ArmoRM: the rated attribute that measures verbosity; the others are decorrelated from it.")
+  var verbosityAttribute: String?
+
+  @Option(help: "ArmoRM: decorrelate until |Spearman(objective, verbosity)| is below this.")
+  var correlationThreshold = 0.03
+
+  @Option(help: "ArmoRM: hidden units of the gating MLP.")
+  var gateHidden = 16
+
+  @Option(help: "ArmoRM: softmax temperature of the gate.")
+  var gateTemperature = 1.0
+
   @Flag(help: "Resample the training pairs with replacement (always on for ensemble members).")
   var bootstrap = false
 
@@ -202,8 +218,8 @@ struct TrainCommand: AsyncParsableCommand {
     guard ["mean", "min", "conservative"].contains(aggregate) else {
       throw ValidationError("--aggregate must be mean, min or conservative, got '\(aggregate)'")
     }
-    guard head != .btRegression || !ratings.isEmpty else {
-      throw ValidationError("--head bt+regression needs rated data: --ratings FILE")
+    guard (head != .btRegression && head != .armo) || !ratings.isEmpty else {
+      throw ValidationError("--head \(head.rawValue) needs rated data: --ratings FILE")
     }
     guard !calibrate || head == .bt || head == .ensemble else {
       throw ValidationError("--calibrate applies to reward heads (bt, ensemble); gpm and mixture report ECE only")
@@ -228,13 +244,14 @@ struct TrainCommand: AsyncParsableCommand {
       .ensemble(members: members, aggregation: try EnsembleAggregation.parse(aggregate, k: conservativeK))
     case .gpm: .preferenceEmbedding(blocks: blocks, temperature: gpmTemperature, gated: gated)
     case .mixture: .mixture(heads: mixtureHeads)
-    case .regression, .btRegression: throw ValidationError("regression heads are trained by RegressionRun")
+    case .regression, .btRegression, .armo:
+      throw ValidationError("\(head.rawValue) is trained from rated data (RegressionRun / ArmoRun)")
     }
   }
 
   /// --head regression (positional files are rated responses) or bt+regression (positional files
   /// are pairs, --ratings the rated responses).
-  func runRegression(_ terminal: Terminal) async throws -> (Checkpoint, TrainingResult) {
+  func readRated(_ terminal: Terminal) throws -> RatedDataset {
     let columns = try attributes.isEmpty ? RatingColumn.helpSteer2 : attributes.map { try RatingColumn(parsing: $0) }
     let ratedFiles = head == .regression ? files : ratings
     let rated = try RatedReader.read(
@@ -242,6 +259,22 @@ struct TrainCommand: AsyncParsableCommand {
       allowEmptyResponses: data.allowEmpty)
     reportSkipped(rated.skipped, terminal: terminal)
     terminal.note("\(rated.samples.count) rated responses on \(rated.attributes.joined(separator: ", "))")
+    return rated
+  }
+
+  /// --head armo: ridge probes on --ratings, then the gate on the positional pair files.
+  func runArmo(_ terminal: Terminal) async throws -> (Checkpoint, TrainingResult) {
+    let rated = try readRated(terminal)
+    let pairs = try data.read(files, terminal: terminal)
+    let run = ArmoRun(
+      featurizer: try makeFeaturizer(), configuration: trainingConfiguration, verbosityAttribute: verbosityAttribute,
+      correlationThreshold: correlationThreshold, gateHidden: gateHidden, gateTemperature: gateTemperature)
+    return try await run.run(rated: rated, pairs: pairs, progress: trainingProgress(terminal))
+  }
+
+  func runRegression(_ terminal: Terminal) async throws -> (Checkpoint, TrainingResult) {
+    let rated = try readRated(terminal)
+    let columns = rated.attributes
     var coefficients = [Double](repeating: 0, count: columns.count)
     coefficients[0] = 1
     if let rewardWeights {
@@ -268,6 +301,8 @@ struct TrainCommand: AsyncParsableCommand {
     let result: TrainingResult
     if head == .regression || head == .btRegression {
       (checkpoint, result) = try await runRegression(terminal)
+    } else if head == .armo {
+      (checkpoint, result) = try await runArmo(terminal)
     } else {
       let dataset = try data.read(files, terminal: terminal)
       for file in dataset.files { terminal.note("read \(file.path) as \(file.format.rawValue)") }

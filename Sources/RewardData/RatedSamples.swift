@@ -9,6 +9,13 @@ public struct RatedSample: Sendable, Equatable {
   public var ratings: [Double?]
   public var source: SourceLocation
 
+  public init(prompt: Conversation, response: String, ratings: [Double?], source: SourceLocation) {
+    self.prompt = prompt
+    self.response = response
+    self.ratings = ratings
+    self.source = source
+  }
+
   public var candidate: Candidate { Candidate(prompt: prompt, response: response) }
 }
 
@@ -16,6 +23,12 @@ public struct RatedDataset: Sendable {
   public var attributes: [String]
   public var samples: [RatedSample]
   public var skipped: [InputError]
+
+  public init(attributes: [String], samples: [RatedSample], skipped: [InputError] = []) {
+    self.attributes = attributes
+    self.samples = samples
+    self.skipped = skipped
+  }
 }
 
 /// Where an attribute's rating comes from: a numeric field, or a field of labels mapped to

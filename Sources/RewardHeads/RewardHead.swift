@@ -43,6 +43,7 @@ public protocol PairwiseHead: CheckpointHead {
 public enum HeadRegistry {
   public static let kinds = [
     LinearHead.kind, EnsembleHead.kind, PreferenceEmbeddingHead.kind, MixtureHead.kind, RegressionHead.kind,
+    ArmoHead.kind,
   ]
 
   public static func load(
@@ -55,6 +56,7 @@ public enum HeadRegistry {
       return try PreferenceEmbeddingHead.load(settings: settings, dimension: dimension, weights: weights)
     case MixtureHead.kind: return try MixtureHead.load(settings: settings, dimension: dimension, weights: weights)
     case RegressionHead.kind: return try RegressionHead.load(settings: settings, dimension: dimension, weights: weights)
+    case ArmoHead.kind: return try ArmoHead.load(settings: settings, dimension: dimension, weights: weights)
     default:
       throw ConfigurationError("head.kind: unknown head '\(kind)'; expected one of \(kinds.joined(separator: ", "))")
     }
