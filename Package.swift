@@ -36,7 +36,8 @@ let package = Package(
     .target(
       name: "RewardSpec",
       dependencies: [
-        "RewardCore", "RewardData", "RewardRules", "RewardHeads", .product(name: "Yams", package: "Yams"),
+        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote",
+        .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
     .target(

@@ -43,5 +43,6 @@ public struct ComponentRegistry: Sendable {
     "length": StandardComponents.length,
     "toolrl": StandardComponents.toolRL,
     "bfcl": StandardComponents.bfcl,
+    "remote": RemoteComponent.make,
   ])
 }
