@@ -32,7 +32,7 @@ echo "### RewardKit: reward embed --backbone minilm (max length 256, batch 32)"
 echo "### sentence-transformers (PyTorch, CPU, batch 32)"
 /usr/bin/time -f "wall %e s, cpu %U s user + %S s sys, peak RSS %M KB" "$python" scripts/bench/sentence_transformers_encode.py \
   "$work/corpus.jsonl" "$model" "$work/rewardkit.jsonl" 2>&1 | grep -v -e Warning -e 'Loading weights' | tee "$work/peer.log"
-ours=$(sed -n 's/.* s: \([0-9.]*\) texts\/s.*/\1/p' "$work/rewardkit.log")
+ours=$(sed -n 's/.*): \([0-9.]*\) texts\/s.*/\1/p' "$work/rewardkit.log")
 theirs=$(sed -n 's/^PEER_TEXTS_PER_SECOND //p' "$work/peer.log")
 ours_cpu=$(sed -n 's/.*, \([0-9.]*\) texts per CPU-second.*/\1/p' "$work/rewardkit.log")
 theirs_cpu=$(sed -n 's/^PEER_TEXTS_PER_CPU_SECOND //p' "$work/peer.log")
