@@ -33,8 +33,9 @@ struct EvalCommand: AsyncParsableCommand {
       AUROC of chosen vs rejected rewards, agreement between models (several --model), and with
       --position-check the order consistency of pairwise models.
 
-      Scores are cached per (model, item) under --cache (default .reward-cache), so an interrupted
-      run resumes where it stopped; --no-cache turns this off. See docs/EVALUATION.md.
+      Scores are cached per (model, item) under --cache (default ~/.cache/rewardkit/scores, or
+      $REWARDKIT_CACHE/scores), so an interrupted run resumes where it stopped; --no-cache turns this
+      off. See docs/EVALUATION.md.
       """)
 
   @Option(name: .customLong("model"), help: "A model to evaluate (checkpoint directory); repeat to compare models.")
@@ -72,8 +73,10 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(help: "Candidates per scoring call.")
   var batchSize = 256
 
-  @Option(help: "Directory of the per-(model, item) score cache.")
-  var cache = ".reward-cache"
+  @Option(
+    help:
+      "Directory of the per-(model, item) score cache (default: $REWARDKIT_CACHE/scores or ~/.cache/rewardkit/scores).")
+  var cache: String?
 
   @Flag(help: "Do not read or write the score cache.")
   var noCache = false
@@ -120,7 +123,8 @@ struct EvalCommand: AsyncParsableCommand {
         continue
       }
       let scorer = BatchScorer(
-        model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cache, cacheKey: Self.cacheKey(path))
+        model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cacheDirectory,
+        cacheKey: Self.cacheKey(path))
       let raw =
         timeRawScoring ? try await EvaluationSuite.rawScoringSeconds(model, inputs: inputs, batchSize: batchSize) : nil
       var evaluation = try await EvaluationSuite.evaluate(
@@ -161,6 +165,15 @@ struct EvalCommand: AsyncParsableCommand {
       let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
       return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
     }
+  }
+
+  /// `--cache`, else the score folder of RewardKit's cache root (shared with the backbone store).
+  var cacheDirectory: String {
+    if let cache { return cache }
+    let environment = ProcessInfo.processInfo.environment
+    if let root = environment["REWARDKIT_CACHE"], !root.isEmpty { return root + "/scores" }
+    let home = environment["HOME"] ?? NSHomeDirectory()
+    return home + "/.cache/rewardkit/scores"
   }
 
   /// The model path plus a digest of its config.json, so a retrained checkpoint gets fresh scores.

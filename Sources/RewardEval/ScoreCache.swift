@@ -14,7 +14,8 @@ public struct ScoreCache: Sendable {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     var hasher = StableHasher()
     hasher.combine(modelKey)
-    let readable = String(modelKey.split(separator: "/").last ?? "model").filter { $0.isLetter || $0.isNumber }
+    let path = modelKey.split(separator: "#").first.map(String.init) ?? modelKey
+    let readable = String(path.split(separator: "/").last ?? "model").filter { $0.isLetter || $0.isNumber || $0 == "-" }
     file = directory + "/" + readable.prefix(40) + "-" + hasher.hexDigest + ".jsonl"
     scores = [:]
     if let text = try? String(contentsOfFile: file, encoding: .utf8) {
