@@ -163,8 +163,11 @@ public struct EncoderFeaturizer: Featurizer {
   }
 
   /// One embedding per candidate: cached ones from disk, the rest encoded (each distinct text
-  /// once) and added to the cache.
-  public func embeddings(for candidates: [Candidate]) throws -> [[Float]] {
+  /// once) and added to the cache. `progress` gets (texts encoded so far, texts to encode), from
+  /// worker threads, so a command can show items/s and an ETA while a large set is encoded.
+  public func embeddings(
+    for candidates: [Candidate], progress: (@Sendable (_ encoded: Int, _ total: Int) -> Void)? = nil
+  ) throws -> [[Float]] {
     var results = [[Float]](repeating: [], count: candidates.count)
     var pending: [EmbeddingKey: [Int]] = [:]
     var pendingOrder: [(key: EmbeddingKey, candidate: Int)] = []
@@ -187,7 +190,10 @@ public struct EncoderFeaturizer: Featurizer {
       if wasTruncated { truncated += 1 }
       return encoding
     }
-    let vectors = encoder.embed(encodings: encodings)
+    let total = encodings.count
+    var perBatch: (@Sendable (Int) -> Void)? = nil
+    if let progress { perBatch = { done in progress(done, total) } }
+    let vectors = encoder.embed(encodings: encodings, progress: perBatch)
     for (item, vector) in zip(pendingOrder, vectors) {
       for index in pending[item.key]! { results[index] = vector }
     }

@@ -73,7 +73,8 @@ public struct SentenceEncoder: Sendable {
   /// parallel, one per core, each on single-threaded BLAS: whole batches are the coarsest unit of
   /// work, so cores never wait on each other inside a layer (OpenBLAS's own threads would sync
   /// on every matrix product). The longest batches go first so the last ones to finish are short.
-  public func embed(encodings: [Encoding]) -> [[Float]] {
+  /// `progress` is called (from worker threads) with the number of encodings done so far.
+  public func embed(encodings: [Encoding], progress: (@Sendable (Int) -> Void)? = nil) -> [[Float]] {
     // Longer than the position table: keep the head and the closing token.
     let limit = model.config.maxPositions
     let encodings = encodings.map { encoding in
@@ -90,7 +91,8 @@ public struct SentenceEncoder: Sendable {
     let work: @Sendable (Int) -> Void = { [self] batchIndex in
       let members = batches[batchIndex]
       let batch = TokenBatch(members.map { encodings[$0] }, paddingID: tokenizer.paddingTokenID)
-      results.set(members, pool(model(batch), batch))
+      let done = results.set(members, pool(model(batch), batch))
+      progress?(done)
     }
     let workers = min(threadCount, batches.count)
     if workers > 1 {
@@ -163,14 +165,18 @@ struct SentenceTransformerSettings {
 /// Per-text results written by concurrent batches (each batch owns distinct slots).
 private final class EmbeddingSlots: @unchecked Sendable {
   private var slots: [[Float]]
+  private var filled = 0
   private let lock = NSLock()
 
   init(count: Int) { slots = [[Float]](repeating: [], count: count) }
 
-  func set(_ indices: [Int], _ vectors: [[Float]]) {
+  /// Stores a batch's vectors; returns how many slots are filled now.
+  func set(_ indices: [Int], _ vectors: [[Float]]) -> Int {
     lock.lock()
     defer { lock.unlock() }
     for (index, vector) in zip(indices, vectors) { slots[index] = vector }
+    filled += indices.count
+    return filled
   }
 
   var values: [[Float]] {

@@ -53,6 +53,12 @@ import Testing
     #expect(first.statistics.encoded == 3 && first.statistics.cacheHits == 0)
     #expect(vectors[0] == vectors[3] && vectors[0] != vectors[1])
 
+    let reports = ProgressLog()
+    let withProgress = try EncoderFeaturizer(
+      backbone: TinyBertTests.directory, tokenBudget: 12, store: store, cacheEmbeddings: false)
+    _ = try withProgress.embeddings(for: Self.candidates) { reports.append($0, $1) }
+    #expect(reports.entries.map(\.0).max() == 3 && reports.entries.allSatisfy { $0.1 == 3 })
+
     let second = try EncoderFeaturizer(backbone: TinyBertTests.directory, tokenBudget: 12, store: store)
     let again = try await second.features(for: Self.candidates)
     #expect(second.statistics.encoded == 0 && second.statistics.cacheHits == 4)
@@ -104,5 +110,23 @@ import Testing
       "\(error)".contains("has changed since this checkpoint was trained")
     }
     #expect(throws: ConfigurationError.self) { try EncoderFeaturizer.make(descriptor: ["kind": "hashed-ngrams"]) }
+  }
+}
+
+/// Collects progress reports from worker threads.
+final class ProgressLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var log: [(Int, Int)] = []
+
+  func append(_ done: Int, _ total: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    log.append((done, total))
+  }
+
+  var entries: [(Int, Int)] {
+    lock.lock()
+    defer { lock.unlock() }
+    return log
   }
 }
