@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Reward spec file (YAML or JSON) to serve.")
   var spec: String?
 
-  @Option(help: "Checkpoint directory (from `reward train`) to serve.")
+  @Option(help: "Model to serve: a checkpoint directory (from `reward train`), or anything else `--model` accepts.")
   var model: String?
 
   @Option(help: "Config file (YAML or JSON) with any of: \(ServerConfiguration.keys.joined(separator: ", ")).")
@@ -91,6 +91,6 @@ struct ServeCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await RewardServer.serve(resolvedConfiguration(), loadCheckpoint: ModelLoader.load)
+    try await RewardServer.serve(resolvedConfiguration(), loadModel: ModelLoader.load)
   }
 }

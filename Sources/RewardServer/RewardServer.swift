@@ -122,11 +122,11 @@ func json(_ request: Request, limit: Int, _ handler: (FieldReader) async throws 
 }
 
 extension RewardServer {
-  /// `reward serve`: sets up logging as configured, loads the spec or checkpoint, and serves until
-  /// SIGTERM/SIGINT. `loadCheckpoint` is the CLI's `--model` loader, so every model kind it knows
-  /// is servable.
+  /// `reward serve`: sets up logging as configured, loads the spec or model, and serves until
+  /// SIGTERM/SIGINT. `loadModel` is the CLI's `--model` loader, so everything it loads (checkpoint
+  /// directories, spec files, remote URLs) is servable.
   public static func serve(
-    _ configuration: ServerConfiguration, loadCheckpoint: (String) throws -> any RewardModel
+    _ configuration: ServerConfiguration, loadModel: (String) throws -> any RewardModel
   ) async throws {
     let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let format = configuration.logFormat
@@ -141,10 +141,8 @@ extension RewardServer {
     if let spec = configuration.spec {
       served = try ServedModel.spec(path: spec)
     } else {
-      let directory = configuration.model!
-      served = ServedModel(
-        model: try loadCheckpoint(directory),
-        description: JSONObject([("name", .string(directory)), ("type", "checkpoint"), ("source", .string(directory))]))
+      let reference = configuration.model!
+      served = ServedModel.model(try loadModel(reference), source: reference)
     }
     let server = RewardServer(configuration: configuration, served: served, logger: logger)
     try await server.run { port in

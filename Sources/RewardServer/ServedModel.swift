@@ -16,7 +16,10 @@ public struct ServedModel: Sendable {
   /// A reward spec file (YAML or JSON). Its components may include trained checkpoints
   /// (`kind: checkpoint`, `path: DIR`, relative to the spec file).
   public static func spec(path: String, registry: ComponentRegistry = ServedModel.registry) throws -> ServedModel {
-    let model = try RewardSpecLoader.load(path: path, registry: registry)
+    ServedModel(spec: try RewardSpecLoader.load(path: path, registry: registry), source: path)
+  }
+
+  init(spec model: SpecRewardModel, source: String) {
     let spec = model.spec
     let components: [JSONValue] = spec.components.map { component in
       .object(
@@ -25,7 +28,7 @@ public struct ServedModel: Sendable {
         ]))
     }
     var description = JSONObject([
-      ("name", .string(spec.name)), ("type", "spec"), ("source", .string(path)), ("components", .array(components)),
+      ("name", .string(spec.name)), ("type", "spec"), ("source", .string(source)), ("components", .array(components)),
       ("gates", .array(spec.gates.map { .string($0.component) })),
       ("not_applicable", .string(spec.notApplicable.rawValue)),
     ])
@@ -36,20 +39,15 @@ public struct ServedModel: Sendable {
           ("method", "group"), ("epsilon", .double(normalization.epsilon)), ("scale", .bool(normalization.scale)),
         ]))
     }
-    return ServedModel(model: model, description: description)
+    self.init(model: model, description: description)
   }
 
-  /// A checkpoint directory written by `reward train`.
-  public static func checkpoint(directory: String) throws -> ServedModel {
-    let checkpoint = try Checkpoint.load(from: directory)
-    let name = URL(fileURLWithPath: directory).lastPathComponent
-    let model = try checkpoint.rewardModel(name: name)
+  /// Any model, described by its name and where it came from; a reward spec is described in full.
+  public static func model(_ model: any RewardModel, source: String) -> ServedModel {
+    if let spec = model as? SpecRewardModel { return ServedModel(spec: spec, source: source) }
     return ServedModel(
       model: model,
-      description: JSONObject([
-        ("name", .string(name)), ("type", "checkpoint"), ("source", .string(directory)),
-        ("featurizer", checkpoint.featurizer),
-      ]))
+      description: JSONObject([("name", .string(model.name)), ("type", "model"), ("source", .string(source))]))
   }
 
   /// The standard rule kinds plus `checkpoint` (`path`: a directory from `reward train`).

@@ -161,4 +161,17 @@ import Testing
       #expect(metrics.text.contains("rewardkit_queue_depth 0"))
     }
   }
+
+  /// `--model` serves whatever the CLI's loader returns; a spec is still described in full.
+  @Test func specDescriptionOfAnyModel() async throws {
+    try await ServerHarness.with(ServedModel.model(FailingModel(), source: "http://rm/get_reward")) { server in
+      let description = try await server.get("/v1/spec").object
+      #expect(description["type"] == "model" && description["source"] == "http://rm/get_reward")
+    }
+    let spec = try servedSpec(mathFormatSpec).model
+    try await ServerHarness.with(ServedModel.model(spec, source: "s.yaml")) { server in
+      let description = try await server.get("/v1/spec").object
+      #expect(description["type"] == "spec" && description["components"]?.arrayValue?.count == 2)
+    }
+  }
 }
