@@ -157,6 +157,12 @@ struct TrainCommand: AsyncParsableCommand {
   @Option(help: "Weight of the Bradley–Terry term against the regression term (--head bt+regression).")
   var pairWeight = 1.0
 
+  @Option(help: "Regression loss: mse, or ordinal over grades 0…--levels−1 (cumulative-link logistic).")
+  var loss = "mse"
+
+  @Option(help: "Number of grades for --loss ordinal (HelpSteer2: 5).")
+  var levels = 5
+
   @Option(help: "ArmoRM: the rated attribute that measures verbosity; the others are decorrelated from it.")
   var verbosityAttribute: String?
 
@@ -289,9 +295,12 @@ struct TrainCommand: AsyncParsableCommand {
       }
     }
     let pairs = head == .btRegression ? try data.read(files, terminal: terminal) : nil
+    guard loss == "mse" || loss == "ordinal", levels >= 2 else {
+      throw ValidationError("--loss must be mse or ordinal, and --levels ≥ 2")
+    }
     let run = RegressionRun(
       featurizer: try makeFeaturizer(), configuration: trainingConfiguration, coefficients: coefficients,
-      pairWeight: pairWeight)
+      pairWeight: pairWeight, ordinalLevels: loss == "ordinal" ? levels : nil)
     return try await run.run(rated: rated, pairs: pairs, progress: trainingProgress(terminal))
   }
 

@@ -22,18 +22,66 @@ public struct RegressionObjective: TrainingObjective {
   /// c_a: how the attributes combine into the reward.
   public let coefficients: [Double]
   public let pairWeight: Double
+  /// nil: mean squared error. A count L: ordinal (cumulative-link logistic) loss over grades
+  /// 0…L−1, P(y ≤ k) = σ(θ_k − s) with ordered thresholds θ per attribute.
+  public let ordinalLevels: Int?
 
-  public init(dimension: Int, coefficients: [Double], pairWeight: Double = 1) {
+  public init(dimension: Int, coefficients: [Double], pairWeight: Double = 1, ordinalLevels: Int? = nil) {
     self.dimension = dimension
     self.attributes = coefficients.count
     self.coefficients = coefficients
     self.pairWeight = pairWeight
+    self.ordinalLevels = ordinalLevels
   }
 
-  /// W (A × D) then b (A).
-  public var parameterCount: Int { attributes * dimension + attributes }
+  /// W (A × D), b (A), then for the ordinal loss the threshold parameters c (A × (L − 1)):
+  /// θ_0 = c_0, θ_j = θ_{j−1} + exp(c_j), so thresholds stay ordered. (Under the ordinal loss b
+  /// and the thresholds overlap; weight decay keeps b small.)
+  public var parameterCount: Int { attributes * dimension + attributes + attributes * thresholdCount }
+  var thresholdCount: Int { max((ordinalLevels ?? 1) - 1, 0) }
+  var thresholdOffset: Int { attributes * dimension + attributes }
 
-  public func initialParameters(seed: UInt64) -> [Float] { [Float](repeating: 0, count: parameterCount) }
+  public func initialParameters(seed: UInt64) -> [Float] {
+    var parameters = [Float](repeating: 0, count: parameterCount)
+    // Thresholds start evenly spaced around 0: θ = −(L−2)/2, …, (L−2)/2.
+    for a in 0..<attributes where thresholdCount > 0 {
+      parameters[thresholdOffset + a * thresholdCount] = Float(-Double(thresholdCount - 1) / 2)
+    }
+    return parameters
+  }
+
+  /// Ordered thresholds of attribute a.
+  func thresholds(_ p: UnsafeBufferPointer<Float>, _ a: Int) -> [Double] {
+    var theta: [Double] = []
+    for j in 0..<thresholdCount {
+      let c = Double(p[thresholdOffset + a * thresholdCount + j])
+      theta.append(j == 0 ? c : theta[j - 1] + Foundation.exp(c))
+    }
+    return theta
+  }
+
+  /// −log P(y = k) under the cumulative-link model, and its derivatives by s and by each c_j.
+  func ordinalTerms(_ p: UnsafeBufferPointer<Float>, attribute a: Int, score s: Double, grade k: Int)
+    -> (loss: Double, dS: Double, dC: [Double])
+  {
+    let theta = thresholds(p, a)
+    let upper = k < thresholdCount ? sigmoid(theta[k] - s) : 1
+    let lower = k > 0 ? sigmoid(theta[k - 1] - s) : 0
+    let probability = max(upper - lower, 1e-12)
+    let dUpper = k < thresholdCount ? upper * (1 - upper) : 0  // ∂upper/∂θ_k
+    let dLower = k > 0 ? lower * (1 - lower) : 0  // ∂lower/∂θ_{k−1}
+    let dS = (dUpper - dLower) / probability  // −∂log P/∂s
+    // ∂(−log P)/∂θ_j, then through θ_j = c_0 + Σ_{i≤j, i≥1} exp(c_i).
+    var dTheta = [Double](repeating: 0, count: thresholdCount)
+    if k < thresholdCount { dTheta[k] -= dUpper / probability }
+    if k > 0 { dTheta[k - 1] += dLower / probability }
+    var dC = [Double](repeating: 0, count: thresholdCount)
+    for j in 0..<thresholdCount {
+      let tail = dTheta[j...].reduce(0, +)
+      dC[j] = j == 0 ? tail : tail * Foundation.exp(Double(p[thresholdOffset + a * thresholdCount + j]))
+    }
+    return (-Foundation.log(probability), dS, dC)
+  }
 
   func outputs(_ p: UnsafeBufferPointer<Float>, _ x: FeatureVector) -> [Double] {
     (0..<attributes).map { rowDot(p, row: $0, columns: dimension, x) + Double(p[attributes * dimension + $0]) }
@@ -54,6 +102,19 @@ public struct RegressionObjective: TrainingObjective {
             let observed = targets.indices.filter { targets[$0] != nil }
             guard !observed.isEmpty else { continue }
             let share = scale / Double(observed.count)
+            if ordinalLevels != nil {
+              for a in observed {
+                let grade = min(max(Int(targets[a]!.rounded()), 0), thresholdCount)
+                let terms = ordinalTerms(p, attribute: a, score: s[a], grade: grade)
+                total += terms.loss / Double(observed.count)
+                addToRow(g, row: a, columns: dimension, x, scale: terms.dS * share)
+                g[attributes * dimension + a] += Float(terms.dS * share)
+                for j in 0..<thresholdCount {
+                  g[thresholdOffset + a * thresholdCount + j] += Float(terms.dC[j] * share)
+                }
+              }
+              continue
+            }
             for a in observed {
               let error = s[a] - targets[a]!
               total += error * error / Double(observed.count)
@@ -91,7 +152,12 @@ public struct RegressionObjective: TrainingObjective {
           for a in targets.indices {
             guard let target = targets[a] else { continue }
             counted += 1
-            if abs(s[a] - target) < 0.5 { right += 1 }
+            if ordinalLevels != nil {
+              // The predicted grade: how many thresholds the score has passed.
+              if thresholds(p, a).count(where: { $0 < s[a] }) == Int(target.rounded()) { right += 1 }
+            } else if abs(s[a] - target) < 0.5 {
+              right += 1
+            }
           }
         case .pair(let pair) where pair.chosenProbability != 0.5:
           counted += 1
@@ -121,18 +187,27 @@ public struct RegressionHead: RewardHead {
   public var dimension: Int { objective.dimension }
 
   public var settings: JSONObject {
-    JSONObject([
+    var settings = JSONObject([
       ("attributes", .array(attributeNames.map(JSONValue.string))),
       ("coefficients", .array(objective.coefficients.map(JSONValue.double))),
     ])
+    if let levels = objective.ordinalLevels { settings["ordinal_levels"] = .int(Int64(levels)) }
+    return settings
   }
 
   public var tensors: [NamedTensor] {
     let (a, d) = (objective.attributes, objective.dimension)
-    return [
+    var tensors = [
       NamedTensor(name: "regression.weight", shape: [a, d], values: Array(parameters[..<(a * d)])),
-      NamedTensor(name: "regression.bias", shape: [a], values: Array(parameters[(a * d)...])),
+      NamedTensor(name: "regression.bias", shape: [a], values: Array(parameters[(a * d)..<(a * d + a)])),
     ]
+    if objective.thresholdCount > 0 {
+      tensors.append(
+        NamedTensor(
+          name: "regression.thresholds", shape: [a, objective.thresholdCount],
+          values: Array(parameters[objective.thresholdOffset...])))
+    }
+    return tensors
   }
 
   public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> RegressionHead {
@@ -142,8 +217,11 @@ public struct RegressionHead: RewardHead {
     else {
       throw ConfigurationError("head: a regression head needs 'attributes' and 'coefficients' lists of equal length")
     }
-    let objective = RegressionObjective(dimension: dimension, coefficients: coefficients)
-    let parameters = try weights.floats("regression.weight") + weights.floats("regression.bias")
+    var levels: Int?
+    if case .int(let value) = settings["ordinal_levels"] { levels = Int(value) }
+    let objective = RegressionObjective(dimension: dimension, coefficients: coefficients, ordinalLevels: levels)
+    var parameters = try weights.floats("regression.weight") + weights.floats("regression.bias")
+    if objective.thresholdCount > 0 { parameters += try weights.floats("regression.thresholds") }
     guard parameters.count == objective.parameterCount else {
       throw ConfigurationError(
         "\(weights.path): regression weights have \(parameters.count) values, expected \(objective.parameterCount)")

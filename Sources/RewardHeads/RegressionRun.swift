@@ -11,14 +11,18 @@ public struct RegressionRun: Sendable {
   /// c_a per attribute; defaults to 1 for the first attribute and 0 for the others.
   public var coefficients: [Double]
   public var pairWeight: Double
+  /// nil for MSE; the number of grades for the ordinal loss.
+  public var ordinalLevels: Int?
 
   public init(
-    featurizer: any Featurizer, configuration: TrainingConfiguration, coefficients: [Double], pairWeight: Double = 1
+    featurizer: any Featurizer, configuration: TrainingConfiguration, coefficients: [Double], pairWeight: Double = 1,
+    ordinalLevels: Int? = nil
   ) {
     self.featurizer = featurizer
     self.configuration = configuration
     self.coefficients = coefficients
     self.pairWeight = pairWeight
+    self.ordinalLevels = ordinalLevels
   }
 
   public func run(
@@ -47,7 +51,7 @@ public struct RegressionRun: Sendable {
     let train = order.dropFirst(validationCount).map { samples[$0] }
 
     let objective = RegressionObjective(
-      dimension: featurizer.dimension, coefficients: coefficients, pairWeight: pairWeight)
+      dimension: featurizer.dimension, coefficients: coefficients, pairWeight: pairWeight, ordinalLevels: ordinalLevels)
     let fitStarted = Date()
     let fit = try ObjectiveTrainer(configuration: configuration).train(
       objective, train: train, validation: validation, progress: progress)
@@ -71,6 +75,7 @@ public struct RegressionRun: Sendable {
       "objective": .string(pairs == nil ? "regression" : "bradley-terry+regression"),
       "configuration": configuration.json, "attributes": .array(rated.attributes.map(JSONValue.string)),
       "pair_weight": .double(pairWeight), "data": .array(data),
+      "loss": .string(ordinalLevels.map { "ordinal (\($0) grades)" } ?? "mse"),
     ]
     let head = RegressionHead(objective: objective, attributeNames: rated.attributes, parameters: fit.parameters)
     return (

@@ -105,3 +105,57 @@ import Testing
     #expect(after.allSatisfy { $0.components.map(\.name) == ["compliance"] })
   }
 }
+
+@Suite struct OrdinalRegressionTests {
+  @Test func ordinalGradientMatchesFiniteDifferences() {
+    var g = SeededGenerator(seed: 31)
+    let dimension = 3
+    func dense() -> FeatureVector { FeatureVector(dense: (0..<dimension).map { _ in Float(g.nextGaussian()) }) }
+    let samples: [RatingSample] = [
+      .rated(dense(), [0, 4]), .rated(dense(), [2, nil]), .rated(dense(), [nil, 3]), .rated(dense(), [4, 1]),
+      .pair(FeaturePair(chosen: dense(), rejected: dense())),
+    ]
+    let objective = RegressionObjective(dimension: dimension, coefficients: [1, 0.5], ordinalLevels: 5)
+    var parameters = objective.initialParameters(seed: 1)
+    for i in 0..<(2 * dimension) { parameters[i] = Float(0.5 * g.nextGaussian()) }
+    for i in objective.thresholdOffset..<parameters.count { parameters[i] += Float(0.3 * g.nextGaussian()) }
+    var gradient = [Float](repeating: 0, count: parameters.count)
+    _ = objective.lossAndGradient(parameters, batch: samples[...], gradient: &gradient)
+    let h: Float = 1e-2
+    for i in parameters.indices {
+      var plus = parameters
+      var minus = parameters
+      plus[i] += h
+      minus[i] -= h
+      var scratch = [Float](repeating: 0, count: parameters.count)
+      let numeric =
+        (objective.lossAndGradient(plus, batch: samples[...], gradient: &scratch)
+          - objective.lossAndGradient(minus, batch: samples[...], gradient: &scratch)) / Double(2 * h)
+      #expect(abs(numeric - Double(gradient[i])) < 3e-3, "parameter \(i): numeric \(numeric), analytic \(gradient[i])")
+    }
+  }
+
+  @Test func ordinalLossLearnsGradesOfALatentScore() throws {
+    // Grade = how many of the cut points −1.5, −0.5, 0.5, 1.5 the latent 2·x₀ passes.
+    var g = SeededGenerator(seed: 12)
+    var samples: [RatingSample] = []
+    for _ in 0..<800 {
+      let x = [g.nextGaussian(), g.nextGaussian()]
+      let latent = 2 * x[0]
+      let grade = [-1.5, -0.5, 0.5, 1.5].count(where: { $0 < latent })
+      samples.append(.rated(FeatureVector(dense: x.map(Float.init)), [Double(grade)]))
+    }
+    var configuration = TrainingConfiguration()
+    configuration.epochs = 60
+    configuration.learningRate = 0.05
+    configuration.weightDecay = 0
+    configuration.validationFraction = 0
+    let objective = RegressionObjective(dimension: 2, coefficients: [1], ordinalLevels: 5)
+    let fit = try ObjectiveTrainer(configuration: configuration).train(
+      objective, train: Array(samples[..<600]), validation: [])
+    let heldOut = objective.evaluate(fit.parameters, Array(samples[600...]))
+    #expect(heldOut.accuracy > 0.85, "ordinal grade accuracy \(heldOut.accuracy)")
+    let theta = fit.parameters.withUnsafeBufferPointer { objective.thresholds($0, 0) }
+    #expect(theta == theta.sorted())
+  }
+}
