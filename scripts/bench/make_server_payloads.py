@@ -17,13 +17,14 @@ parser.add_argument("--data", default="/work/shared/data/math/math500.jsonl")
 parser.add_argument("--out", required=True)
 parser.add_argument("--per-request", type=int, default=64)
 parser.add_argument("--requests", type=int, default=8)
+parser.add_argument("--offset", type=int, default=0, help="first MATH-500 row (distinct item sets)")
 args = parser.parse_args()
 
 rows = [json.loads(line) for line in open(args.data, encoding="utf-8")]
 os.makedirs(args.out, exist_ok=True)
 items = []
 for i in range(args.per_request * args.requests):
-    row = rows[i % len(rows)]
+    row = rows[(args.offset + i) % len(rows)]
     prompt = f"<|im_start|>user\n{row['problem']}<|im_end|>\n<|im_start|>assistant\n"
     answer = row["answer"] if i % 3 else row["answer"] + "1"
     body = row["solution"].rsplit("\\boxed", 1)[0] + f"The answer is \\boxed{{{answer}}}."
