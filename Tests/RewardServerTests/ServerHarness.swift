@@ -163,9 +163,9 @@ func served(_ model: any RewardModel) -> ServedModel {
   ServedModel(model: model, description: JSONObject([("name", .string(model.name)), ("type", "test")]))
 }
 
-/// Waits (briefly) until `condition` holds.
+/// Waits (at most 5 s, for loaded CI machines) until `condition` holds.
 func eventually(_ condition: () async -> Bool) async -> Bool {
-  for _ in 0..<200 {
+  for _ in 0..<500 {
     if await condition() { return true }
     try? await Task.sleep(for: .milliseconds(10))
   }
