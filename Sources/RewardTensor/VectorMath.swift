@@ -8,7 +8,8 @@ public enum VectorMath {
   /// 2ⁿ is built in the exponent bits directly.
   @inline(__always)
   public static func exp(_ x: Float) -> Float {
-    let clamped = Swift.min(Swift.max(x, -87), 0)
+    // Plain comparisons rather than the generic min/max, which debug builds do not specialise.
+    let clamped: Float = x < -87 ? -87 : (x > 0 ? 0 : x)
     let shifted = clamped * 1.442695041 + 12_582_912
     let n = shifted - 12_582_912
     let r = clamped - n * 0.693145752 - n * 1.42860677e-06
@@ -19,14 +20,15 @@ public enum VectorMath {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    return p * Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+    let exponent: UInt32 = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< (23 as UInt32)
+    return p * Float(bitPattern: exponent)
   }
 
   /// erf (Abramowitz & Stegun 7.1.26, absolute error below 1.5·10⁻⁷, far under what float32
   /// activations resolve after GELU's x/2 scaling).
   @inline(__always)
   public static func erf(_ x: Float) -> Float {
-    let a = Swift.abs(x)
+    let a: Float = x < 0 ? -x : x
     let t = 1 / (1 + 0.3275911 * a)
     var p: Float = 1.061405429
     p = p * t - 1.453152027
