@@ -70,7 +70,7 @@ let package = Package(
       name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
     .testTarget(name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"]),
-    .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"]),
+    .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
     .testTarget(

@@ -233,6 +233,29 @@ enum Paths {
     #expect(both.status != 0 && both.stderr.contains("exactly one of --model and --spec"))
   }
 
+  @Test func trainOnMiniLMEmbeddingsAndRebuildThePipelineFromTheCheckpoint() throws {
+    let directory = try Paths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let data = Paths.shared("data/preference/llmbar-natural.json")
+    let train = try RewardBinary.run([
+      "train", data, "--backbone", "minilm", "--out", directory + "/ckpt", "--quiet", "--epochs", "3",
+    ])
+    try #require(train.status == 0, "\(train.stderr) (run `reward backbone fetch minilm` first)")
+    let config = try JSONParser.parse(String(contentsOfFile: directory + "/ckpt/config.json", encoding: .utf8))
+    let featurizer = config.objectValue?["featurizer"]?.objectValue
+    #expect(featurizer?["kind"] == "encoder")
+    #expect(featurizer?["backbone"] == "minilm")
+    #expect(featurizer?["max_length"] == .int(256))
+    #expect(config.objectValue?["head"]?.objectValue?["dimension"] == .int(384))
+    // score and eval rebuild the same encoder from the checkpoint.
+    let score = try RewardBinary.run(
+      ["score", "--model", directory + "/ckpt", "-"], stdin: #"{"prompt": "Say hi.", "response": "Hello!"}"#)
+    #expect(score.status == 0, "\(score.stderr)")
+    #expect(try JSONParser.parse(score.stdout).objectValue?["reward"]?.doubleValue != nil)
+    let eval = try RewardBinary.run(["eval", "--model", directory + "/ckpt", "--quiet", "--json", data])
+    #expect(eval.status == 0, "\(eval.stderr)")
+  }
+
   @Test func everyCommandHasHelp() throws {
     for command in [
       ["train"], ["eval"], ["score"], ["data", "inspect"], ["data", "split"], ["data", "strength"], ["demo"], ["serve"],
