@@ -18,20 +18,7 @@ import Testing
     }
     var parameters = objective.initialParameters(seed: 3)
     for i in parameters.indices { parameters[i] += Float(0.3 * g.nextGaussian()) }
-    var gradient = [Float](repeating: 0, count: parameters.count)
-    _ = objective.lossAndGradient(parameters, batch: pairs[...], gradient: &gradient)
-    let h: Float = 1e-2
-    for i in parameters.indices {
-      var plus = parameters
-      var minus = parameters
-      plus[i] += h
-      minus[i] -= h
-      var scratch = [Float](repeating: 0, count: parameters.count)
-      let numeric =
-        (objective.lossAndGradient(plus, batch: pairs[...], gradient: &scratch)
-          - objective.lossAndGradient(minus, batch: pairs[...], gradient: &scratch)) / Double(2 * h)
-      #expect(abs(numeric - Double(gradient[i])) < 3e-3, "parameter \(i): numeric \(numeric), analytic \(gradient[i])")
-    }
+    expectGradientMatchesFiniteDifferences(objective, samples: pairs, parameters: parameters)
   }
 
   @Test func ridgeByConjugateGradientsMatchesTheNormalEquations() {

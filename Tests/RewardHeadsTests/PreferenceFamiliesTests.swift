@@ -20,20 +20,7 @@ import Testing
   func checkGradient(_ objective: some PairwiseObjective, pairs: [FeaturePair], seed: UInt64) {
     var g = SeededGenerator(seed: seed)
     let parameters = (0..<objective.parameterCount).map { _ in Float(0.3 * g.nextGaussian()) }
-    var gradient = [Float](repeating: 0, count: parameters.count)
-    _ = objective.lossAndGradient(parameters, batch: pairs[...], gradient: &gradient)
-    let h: Float = 1e-2
-    for i in 0..<parameters.count {
-      var plus = parameters
-      var minus = parameters
-      plus[i] += h
-      minus[i] -= h
-      var scratch = [Float](repeating: 0, count: parameters.count)
-      let numeric =
-        (objective.lossAndGradient(plus, batch: pairs[...], gradient: &scratch)
-          - objective.lossAndGradient(minus, batch: pairs[...], gradient: &scratch)) / Double(2 * h)
-      #expect(abs(numeric - Double(gradient[i])) < 3e-3, "parameter \(i): numeric \(numeric), analytic \(gradient[i])")
-    }
+    expectGradientMatchesFiniteDifferences(objective, samples: pairs, parameters: parameters)
   }
 
   @Test func preferenceEmbeddingGradient() {

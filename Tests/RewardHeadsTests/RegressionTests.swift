@@ -18,20 +18,7 @@ import Testing
     ]
     let objective = RegressionObjective(dimension: dimension, coefficients: [0.5, 1, -0.4], pairWeight: 0.7)
     let parameters = (0..<objective.parameterCount).map { _ in Float(0.3 * g.nextGaussian()) }
-    var gradient = [Float](repeating: 0, count: parameters.count)
-    _ = objective.lossAndGradient(parameters, batch: samples[...], gradient: &gradient)
-    let h: Float = 1e-2
-    for i in parameters.indices {
-      var plus = parameters
-      var minus = parameters
-      plus[i] += h
-      minus[i] -= h
-      var scratch = [Float](repeating: 0, count: parameters.count)
-      let numeric =
-        (objective.lossAndGradient(plus, batch: samples[...], gradient: &scratch)
-          - objective.lossAndGradient(minus, batch: samples[...], gradient: &scratch)) / Double(2 * h)
-      #expect(abs(numeric - Double(gradient[i])) < 3e-3, "parameter \(i): numeric \(numeric), analytic \(gradient[i])")
-    }
+    expectGradientMatchesFiniteDifferences(objective, samples: samples, parameters: parameters)
   }
 
   @Test func recoversLinearRatingsAndIgnoresMissingOnes() throws {
@@ -119,20 +106,7 @@ import Testing
     var parameters = objective.initialParameters(seed: 1)
     for i in 0..<(2 * dimension) { parameters[i] = Float(0.5 * g.nextGaussian()) }
     for i in objective.thresholdOffset..<parameters.count { parameters[i] += Float(0.3 * g.nextGaussian()) }
-    var gradient = [Float](repeating: 0, count: parameters.count)
-    _ = objective.lossAndGradient(parameters, batch: samples[...], gradient: &gradient)
-    let h: Float = 1e-2
-    for i in parameters.indices {
-      var plus = parameters
-      var minus = parameters
-      plus[i] += h
-      minus[i] -= h
-      var scratch = [Float](repeating: 0, count: parameters.count)
-      let numeric =
-        (objective.lossAndGradient(plus, batch: samples[...], gradient: &scratch)
-          - objective.lossAndGradient(minus, batch: samples[...], gradient: &scratch)) / Double(2 * h)
-      #expect(abs(numeric - Double(gradient[i])) < 3e-3, "parameter \(i): numeric \(numeric), analytic \(gradient[i])")
-    }
+    expectGradientMatchesFiniteDifferences(objective, samples: samples, parameters: parameters)
   }
 
   @Test func ordinalLossLearnsGradesOfALatentScore() throws {
