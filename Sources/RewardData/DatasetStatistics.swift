@@ -54,12 +54,7 @@ public struct DatasetStatistics: Sendable {
     var duplicates = 0
     for pair in pairs {
       var hasher = StableHasher()
-      for message in pair.prompt {
-        hasher.combine(message.role.rawValue)
-        hasher.combine(message.content)
-      }
-      hasher.combine(pair.chosen)
-      hasher.combine(pair.rejected)
+      pair.combineTexts(into: &hasher)
       if !seen.insert(hasher.finalized).inserted { duplicates += 1 }
     }
     exactDuplicates = duplicates

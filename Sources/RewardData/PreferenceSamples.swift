@@ -35,6 +35,17 @@ public struct PreferencePair: Sendable, Equatable {
   public var isSoft: Bool { chosenProbability > 0.5 && chosenProbability < 1 }
 
   public var chosenCandidate: Candidate { Candidate(prompt: prompt, response: chosen) }
+
+  /// Feeds the pair's texts (prompt turns with roles, chosen, rejected) to a stable hash, in one
+  /// fixed order: what "the same pair" means for duplicates and data hashes.
+  public func combineTexts(into hasher: inout StableHasher) {
+    for message in prompt {
+      hasher.combine(message.role.rawValue)
+      hasher.combine(message.content)
+    }
+    hasher.combine(chosen)
+    hasher.combine(rejected)
+  }
   public var rejectedCandidate: Candidate { Candidate(prompt: prompt, response: rejected) }
 }
 

@@ -228,12 +228,7 @@ public struct TrainingRun: Sendable {
   public static func contentHash(_ pairs: [PreferencePair]) -> String {
     var hasher = StableHasher()
     for pair in pairs {
-      for message in pair.prompt {
-        hasher.combine(message.role.rawValue)
-        hasher.combine(message.content)
-      }
-      hasher.combine(pair.chosen)
-      hasher.combine(pair.rejected)
+      pair.combineTexts(into: &hasher)
       hasher.combine(String(pair.chosenProbability))
       hasher.combine(pair.margin.map { String($0) } ?? "-")
     }
