@@ -37,6 +37,21 @@ import Testing
     #expect(throws: JSONSyntaxError(line: line, column: column, message: message)) { try JSONParser.parse(text) }
   }
 
+  @Test func keepsTextBetweenEscapesAndNonASCIIExactly() throws {
+    let value = try JSONParser.parse(#"["plain é 😀", "a\"b\\c\/d\u0041é\n\ud83d\ude00end", "\\", "", "\ud800x"]"#)
+    #expect(value == ["plain é 😀", "a\"b\\c/dAé\n😀end", "\\", "", "\u{FFFD}x"])
+  }
+
+  @Test func placesInvalidUTF8AtTheFirstBadByte() {
+    // "ab" then a lone continuation byte, with and without an escape before it.
+    for (prefix, column) in [("ab", 4), ("a\\nb", 6)] {
+      let bytes = Array("\"\(prefix)".utf8) + [0x80] + Array("c\"".utf8)
+      #expect(throws: JSONSyntaxError(line: 1, column: column, message: "invalid UTF-8 inside a string")) {
+        try JSONParser.parse(bytes: bytes)
+      }
+    }
+  }
+
   @Test func rejectsHostileNestingWithoutCrashing() {
     let deep = String(repeating: "[", count: 100_000)
     #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(deep) }
