@@ -19,6 +19,39 @@ struct FormatAndTextTests {
     #expect(throws: ConfigurationError.self) { try RegexRule(pattern: "([a-z") }
   }
 
+  @Test func literalPrefilterNeverChangesAVerdict() throws {
+    #expect(RegexRule.leadingLiteral(of: "<think>[\\s\\S]*</think>") == "<think>")
+    #expect(RegexRule.leadingLiteral(of: "Answer: \\d+") == "Answer: ")
+    #expect(RegexRule.leadingLiteral(of: "colou?r") == "colo")
+    #expect(RegexRule.leadingLiteral(of: "ab{2}") == "a")
+    #expect(RegexRule.leadingLiteral(of: "yes|no") == "")
+    #expect(RegexRule.leadingLiteral(of: "(?i)<think>") == "")
+    #expect(LiteralSequence(pattern: "<think>[\\s\\S]*</think>")?.pieces.count == 2)
+    #expect(LiteralSequence(pattern: "<think>.*</think>") == nil)
+    #expect(LiteralSequence(pattern: "a[\\s\\S]*+b") == nil)
+    let patterns = [
+      "<think>[\\s\\S]*</think>", "<think>[\\s\\S]*?</think>[\\S\\s]*<answer>[\\s\\S]*</answer>", "colou?r", "ab{2}c",
+      "Answer: \\d+", "é+x", "<a>", "[\\s\\S]*end", "ab[\\s\\S]*ba",
+    ]
+    let texts = [
+      "", "<think>x</think>", "<think>x\n</think> tail", "<THINK>x</think>", "</think><think>", "<think></think>",
+      "<think>a</think><answer>b</answer>", "<think>a</think>\n<answer>b</answer>\n",
+      "<answer>b</answer><think>a</think>",
+      "color", "colour", "colr", "abbc", "abc", "Answer: 42", "answer: 42", "ééx", "x<a>", "<a", "the end", "end",
+      "aba", "abba", "ab ba", "ab", "<a>\r\n", "<a>\n\n", "<a>\u{2028}", "<a>\r", "end\n", "<think>x</think>\u{85}",
+    ]
+    for pattern in patterns {
+      for mode in RegexRule.Mode.allCases {
+        let rule = try RegexRule(pattern: pattern, mode: mode)
+        let icu = try NSRegularExpression(pattern: mode == .full ? "^(?:\(pattern))$" : pattern)
+        for text in texts {
+          let expected = icu.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+          #expect(rule.matches(text) == expected, "\(pattern) (\(mode)) on \(text)")
+        }
+      }
+    }
+  }
+
   @Test func tagStructureRequiresOrderAndUniqueness() {
     let rule = TagStructureRule(tags: ["think", "answer"])
     #expect(rule.matches("<think>a</think>\n<answer>b</answer>\n"))
@@ -93,5 +126,40 @@ struct FormatAndTextTests {
     #expect(ExactMatchRule(normalization: caseOnly).matches("Paris", "paris"))
     #expect(!ExactMatchRule(normalization: caseOnly).matches("Paris.", "paris"))
     #expect(ExactMatchRule(extractAnswer: true).matches("Thinking... \\boxed{Paris}", "paris"))
+  }
+}
+
+@Suite struct NativeTrimmingTests {
+  /// The math rules trim natively for speed; they must trim exactly what Foundation trims.
+  @Test func trimsExactlyFoundationsWhitespaceSets() {
+    for value in 0..<0x3100 {
+      guard let scalar = Unicode.Scalar(value) else { continue }
+      let text = "\(scalar)a\(scalar)"
+      #expect(text.trimmingSpaces() == text.trimmingCharacters(in: .whitespaces), "U+\(String(value, radix: 16))")
+      #expect(
+        text.trimmingSpacesAndNewlines() == text.trimmingCharacters(in: .whitespacesAndNewlines),
+        "U+\(String(value, radix: 16))")
+    }
+  }
+
+  @Test func literalSearchAndReplaceAgreeWithFoundation() {
+    let texts = ["", "$", "\\$5$", "a{,}b{,}", "\\dfrac\\dfrac12", "ééé", "x%%", "no match", "aaaa", "é\\pm1"]
+    let needles = ["$", "\\$", "{,}", "\\dfrac", "é", "%", "aa", "\\pm"]
+    for text in texts {
+      for needle in needles {
+        #expect(text.replacingLiteral(needle, with: "<>") == text.replacingOccurrences(of: needle, with: "<>"))
+        #expect(text.containsLiteral(needle) == text.contains(needle), "\(needle) in \(text)")
+        #expect(text.literalRange(of: needle) == text.range(of: needle), "\(needle) in \(text)")
+      }
+    }
+  }
+
+  @Test func answerPhrasesStillFoundAfterTheQuickCheck() {
+    let extractor = MathAnswerExtractor(fallbackToLastNumber: false)
+    #expect(extractor.extract(from: "So THE ANSWER IS 42.") == "42")
+    #expect(extractor.extract(from: "Final answer: $x=3$") == "x=3")
+    #expect(extractor.extract(from: "The anſwer is 7") == "7")  // ICU case folding, no ASCII shortcut
+    #expect(extractor.extract(from: "no phrase here, 12") == nil)
+    #expect(extractor.extract(from: "We get 5.\n#### 1,234 ") == "1,234")
   }
 }

@@ -9,6 +9,13 @@ public struct RegexRule: RewardRule {
 
   public let regex: NSRegularExpression
   public let mode: Mode
+  /// Set when the pattern is literals joined by "anything" (`<think>[\s\S]*</think>`, the R1
+  /// format check): then the rule is decided natively on UTF-8, without ICU and its UTF-16 bridging,
+  /// which were the largest single cost of a math + format spec in the reward server.
+  let literalSequence: LiteralSequence?
+  /// Otherwise, text every match must contain (the pattern's leading literal), checked on UTF-8
+  /// before ICU runs: a response without it cannot match.
+  let requiredLiteral: [UInt8]
 
   /// Throws the regex compiler's message for an invalid pattern.
   public init(pattern: String, mode: Mode = .search) throws {
@@ -19,14 +26,104 @@ public struct RegexRule: RewardRule {
       throw ConfigurationError("invalid regular expression '\(pattern)': \(error.localizedDescription)")
     }
     self.mode = mode
+    self.literalSequence = LiteralSequence(pattern: pattern)
+    self.requiredLiteral = Array(Self.leadingLiteral(of: pattern).utf8)
   }
 
   public func matches(_ text: String) -> Bool {
-    regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    if let literalSequence { return literalSequence.matches(text, whole: mode == .full) }
+    if !requiredLiteral.isEmpty, LiteralSequence.offset(of: requiredLiteral, in: Array(text.utf8), from: 0) == nil {
+      return false
+    }
+    return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+  }
+
+  /// The characters a pattern starts with that can only match themselves (`<think>` of
+  /// `<think>[\s\S]*</think>`), or "" when that is not certain: any alternation, or a quantifier
+  /// right after the run (which makes its last character optional, so it is left out).
+  static func leadingLiteral(of pattern: String) -> String {
+    if pattern.contains("|") { return "" }
+    var literal = pattern.prefix(while: LiteralSequence.isPlain)
+    if let next = pattern.dropFirst(literal.count).first, "*?{+".contains(next) { literal = literal.dropLast() }
+    return String(literal)
   }
 
   public func evaluate(_ candidate: Candidate) -> RuleVerdict {
     .score(matches(candidate.response) ? 1 : 0)
+  }
+}
+
+/// A pattern made of plain literals joined by `[\s\S]*` (or `[\S\s]*`, either lazy): it matches a text
+/// that holds the literals in order (search), or that starts with the first, ends with the last and
+/// holds the others in order between them (full). Anything else is not one (nil).
+struct LiteralSequence: Sendable {
+  let pieces: [[UInt8]]
+
+  private static let wildcards = [#"[\s\S]*?"#, #"[\S\s]*?"#, #"[\s\S]*"#, #"[\S\s]*"#]
+  private static let plainCharacters = Set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<>/_-=:;,'\"@%&! ")
+
+  /// Characters that match only themselves in an ICU pattern (outside a class).
+  static func isPlain(_ character: Character) -> Bool { plainCharacters.contains(character) }
+
+  init?(pattern: String) {
+    var pieces: [[UInt8]] = []
+    var rest = Substring(pattern)
+    while true {
+      let literal = rest.prefix(while: Self.isPlain)
+      pieces.append(Array(literal.utf8))
+      rest = rest.dropFirst(literal.count)
+      if rest.isEmpty { break }
+      guard let wildcard = Self.wildcards.first(where: { rest.hasPrefix($0) }) else { return nil }
+      rest = rest.dropFirst(wildcard.count)
+    }
+    self.pieces = pieces
+  }
+
+  func matches(_ text: String, whole: Bool) -> Bool {
+    let bytes = Array(text.utf8)
+    guard whole else {
+      var position = 0
+      for piece in pieces {
+        guard let found = Self.offset(of: piece, in: bytes, from: position) else { return false }
+        position = found + piece.count
+      }
+      return true
+    }
+    // ICU's `$` also matches before one line terminator that ends the text.
+    return Self.lineTerminators.contains { terminator in
+      bytes.count >= terminator.count && bytes.reversed().starts(with: terminator.reversed())
+        && matchesWhole(bytes.dropLast(terminator.count))
+    }
+  }
+
+  private static let lineTerminators: [[UInt8]] = [
+    [], [0x0D, 0x0A], [0x0A], [0x0B], [0x0C], [0x0D], [0xC2, 0x85], [0xE2, 0x80, 0xA8], [0xE2, 0x80, 0xA9],
+  ]
+
+  private func matchesWhole(_ bytes: ArraySlice<UInt8>) -> Bool {
+    let bytes = Array(bytes)
+    let first = pieces[0]
+    guard bytes.starts(with: first) else { return false }
+    if pieces.count == 1 { return bytes.count == first.count }
+    let last = pieces[pieces.count - 1]
+    var position = first.count
+    for piece in pieces.dropFirst().dropLast() {
+      guard let found = Self.offset(of: piece, in: bytes, from: position) else { return false }
+      position = found + piece.count
+    }
+    return bytes.count - last.count >= position && bytes[(bytes.count - last.count)...].elementsEqual(last)
+  }
+
+  /// The first offset at or after `start` where `needle` occurs (an empty needle: `start`).
+  static func offset(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+    guard let head = needle.first else { return start }
+    var i = start
+    while i + needle.count <= haystack.count {
+      if haystack[i] == head, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+      i += 1
+    }
+    return nil
   }
 }
 

@@ -17,31 +17,31 @@ indirect enum MathAnswer: Sendable {
 
   /// Reads a normalised answer. Never throws: what does not parse is text.
   static func read(_ text: String, maximumTokens: Int, nesting: Int = 0) -> MathAnswer {
-    let s = text.trimmingCharacters(in: .whitespaces)
+    let s = text.trimmingSpaces()
     guard nesting < maximumNesting, !s.isEmpty else { return .text(s) }
-    let scalars = Array(s.unicodeScalars)
+    let utf8 = Array(s.utf8)
     // Matching unordered items is quadratic, so very long lists are compared as text.
     let maximumItems = 64
 
-    let unionParts = splitTopLevel(scalars, separator: "\\cup")
+    let unionParts = splitTopLevel(utf8, separator: "\\cup")
     if unionParts.count > 1 {
       return .unordered(unionParts.map { read($0, maximumTokens: maximumTokens, nesting: nesting + 1) })
     }
 
     if let matrix = readMatrix(s, maximumTokens: maximumTokens, nesting: nesting) { return matrix }
 
-    if s.hasPrefix("\\{"), s.hasSuffix("\\}"), outerBracketsEnclose(scalars, openLength: 2) {
+    if s.hasPrefix("\\{"), s.hasSuffix("\\}"), outerBracketsEnclose(utf8, openLength: 2) {
       let inner = String(s.dropFirst(2).dropLast(2))
       return .unordered(
-        splitTopLevel(Array(inner.unicodeScalars), separator: ",").map {
+        splitTopLevel(Array(inner.utf8), separator: ",").map {
           read($0, maximumTokens: maximumTokens, nesting: nesting + 1)
         })
     }
-    let commaParts = splitTopLevel(scalars, separator: ",")
+    let commaParts = splitTopLevel(utf8, separator: ",")
     if let first = s.first, let last = s.last, "([".contains(first), ")]".contains(last),
-      outerBracketsEnclose(scalars, openLength: 1)
+      outerBracketsEnclose(utf8, openLength: 1)
     {
-      let inner = Array(scalars.dropFirst().dropLast())
+      let inner = Array(utf8.dropFirst().dropLast())  // one-byte brackets
       let parts = splitTopLevel(inner, separator: ",")
       if parts.count > 1 {
         return .ordered(
@@ -54,20 +54,22 @@ indirect enum MathAnswer: Sendable {
       return .unordered(commaParts.map { read($0, maximumTokens: maximumTokens, nesting: nesting + 1) })
     }
 
-    if let range = s.range(of: "\\pm") {
-      let plus = s.replacingCharacters(in: range, with: "+")
-      let minus = s.replacingCharacters(in: range, with: "-")
+    if let range = s.literalRange(of: "\\pm") {
+      var plus = s
+      plus.replaceSubrange(range, with: "+")
+      var minus = s
+      minus.replaceSubrange(range, with: "-")
       return .unordered([
         read(plus, maximumTokens: maximumTokens, nesting: nesting + 1),
         read(minus, maximumTokens: maximumTokens, nesting: nesting + 1),
       ])
     }
-    if s.contains("\\le") || s.contains("\\ge") || s.contains("<") || s.contains(">") || s.contains("\\ne") {
+    if ["\\le", "\\ge", "<", ">", "\\ne"].contains(where: s.containsLiteral) {
       return .text(s)
     }
     if hasWord(s) { return .text(s) }
 
-    let sides = splitTopLevel(scalars, separator: "=")
+    let sides = splitTopLevel(utf8, separator: "=")
     if sides.count == 2 {
       guard let lhs = try? MathExpressionParser.parse(sides[0], maximumTokens: maximumTokens),
         let rhs = try? MathExpressionParser.parse(sides[1], maximumTokens: maximumTokens)
@@ -92,7 +94,7 @@ indirect enum MathAnswer: Sendable {
       let end = "\\end{\(kind)}"
       guard s.hasPrefix(begin), s.hasSuffix(end), s.count >= begin.count + end.count else { continue }
       let body = String(s.dropFirst(begin.count).dropLast(end.count))
-      let rows = body.components(separatedBy: "\\\\").map { $0.trimmingCharacters(in: .whitespaces) }
+      let rows = body.components(separatedBy: "\\\\").map { $0.trimmingSpaces() }
         .filter { !$0.isEmpty }
       return .ordered(
         open: "matrix", close: "matrix",
@@ -106,51 +108,66 @@ indirect enum MathAnswer: Sendable {
   }
 
   /// Whether the first bracket closes at the very end (so `(1,2)` is enclosed but `(1)+(2)` is not).
-  private static func outerBracketsEnclose(_ scalars: [Unicode.Scalar], openLength: Int) -> Bool {
+  /// Works on UTF-8 bytes: every bracket is ASCII.
+  private static func outerBracketsEnclose(_ utf8: [UInt8], openLength: Int) -> Bool {
     var depth = 0
     var i = 0
-    while i < scalars.count {
-      let c = scalars[i]
-      if c == "\\", i + 1 < scalars.count, scalars[i + 1] == "{" || scalars[i + 1] == "}" {
-        depth += scalars[i + 1] == "{" ? 1 : -1
+    while i < utf8.count {
+      let c = utf8[i]
+      if c == UInt8(ascii: "\\"), i + 1 < utf8.count,
+        utf8[i + 1] == UInt8(ascii: "{") || utf8[i + 1] == UInt8(ascii: "}")
+      {
+        depth += utf8[i + 1] == UInt8(ascii: "{") ? 1 : -1
         i += 2
       } else {
-        if c == "(" || c == "[" || c == "{" { depth += 1 }
-        if c == ")" || c == "]" || c == "}" { depth -= 1 }
+        if c == UInt8(ascii: "(") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { depth += 1 }
+        if c == UInt8(ascii: ")") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}") { depth -= 1 }
         i += 1
       }
-      if depth == 0 && i < scalars.count { return false }
+      if depth == 0 && i < utf8.count { return false }
     }
     return depth == 0
   }
 
   /// Splits at `separator` where no bracket is open. Intervals such as `[1,2)` count as brackets.
-  static func splitTopLevel(_ scalars: [Unicode.Scalar], separator: String) -> [String] {
-    let sep = Array(separator.unicodeScalars)
+  /// Works on UTF-8 bytes (separators and brackets are ASCII, so every cut is a scalar boundary);
+  /// a command separator (`\cup`) must not run on into a longer command (`\cupola`).
+  static func splitTopLevel(_ utf8: [UInt8], separator: String) -> [String] {
+    let sep = Array(separator.utf8)
     var parts: [String] = []
     var depth = 0
     var start = 0
     var i = 0
-    while i < scalars.count {
-      let c = scalars[i]
-      if depth == 0, scalars.count - i >= sep.count, scalars[i..<(i + sep.count)].elementsEqual(sep),
-        !(sep.first == "\\" && i + sep.count < scalars.count && scalars[i + sep.count].properties.isAlphabetic)
+    while i < utf8.count {
+      let c = utf8[i]
+      if depth == 0, utf8.count - i >= sep.count, utf8[i..<(i + sep.count)].elementsEqual(sep),
+        !(sep.first == UInt8(ascii: "\\") && startsWithLetter(utf8[(i + sep.count)...]))
       {
-        parts.append(String(String.UnicodeScalarView(scalars[start..<i])))
+        parts.append(String(decoding: utf8[start..<i], as: UTF8.self))
         i += sep.count
         start = i
         continue
       }
-      if c == "\\", i + 1 < scalars.count, scalars[i + 1] == "{" || scalars[i + 1] == "}" {
-        depth += scalars[i + 1] == "{" ? 1 : -1
+      if c == UInt8(ascii: "\\"), i + 1 < utf8.count,
+        utf8[i + 1] == UInt8(ascii: "{") || utf8[i + 1] == UInt8(ascii: "}")
+      {
+        depth += utf8[i + 1] == UInt8(ascii: "{") ? 1 : -1
         i += 2
         continue
       }
-      if c == "(" || c == "[" || c == "{" { depth += 1 }
-      if c == ")" || c == "]" || c == "}" { depth = max(0, depth - 1) }
+      if c == UInt8(ascii: "(") || c == UInt8(ascii: "[") || c == UInt8(ascii: "{") { depth += 1 }
+      if c == UInt8(ascii: ")") || c == UInt8(ascii: "]") || c == UInt8(ascii: "}") { depth = max(0, depth - 1) }
       i += 1
     }
-    parts.append(String(String.UnicodeScalarView(scalars[start..<scalars.count])))
-    return parts.map { $0.trimmingCharacters(in: .whitespaces) }
+    parts.append(String(decoding: utf8[start..<utf8.count], as: UTF8.self))
+    return parts.map { $0.trimmingSpaces() }
+  }
+
+  /// Whether the text starts with an alphabetic scalar.
+  private static func startsWithLetter(_ utf8: ArraySlice<UInt8>) -> Bool {
+    var iterator = utf8.makeIterator()
+    var parser = Unicode.UTF8.ForwardParser()
+    guard case .valid(let encoded) = parser.parseScalar(from: &iterator) else { return false }
+    return Unicode.UTF8.decode(encoded).properties.isAlphabetic
   }
 }

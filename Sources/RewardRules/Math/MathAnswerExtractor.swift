@@ -68,13 +68,14 @@ public struct MathAnswerExtractor: Sendable {
   }
 
   private static func afterLastMarker(_ marker: String, in text: String) -> String? {
-    guard let range = text.range(of: marker, options: .backwards) else { return nil }
-    let rest = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+    let bytes = Array(text.utf8)
+    guard let start = lastOccurrence(of: Array(marker.utf8), in: bytes) else { return nil }
+    let rest = String(decoding: bytes[(start + marker.utf8.count)...], as: UTF8.self).trimmingSpaces()
     return rest.isEmpty ? nil : rest
   }
 
   private static func firstLine(_ text: String) -> String {
-    String(text.prefix(while: { $0 != "\n" })).trimmingCharacters(in: .whitespaces)
+    String(text.prefix(while: { $0 != "\n" })).trimmingSpaces()
   }
 
   private static let answerPhrases: [NSRegularExpression] = [
@@ -85,6 +86,7 @@ public struct MathAnswerExtractor: Sendable {
 
   /// Text after the last "the answer is"/"Answer:" phrase, up to the end of its sentence or line.
   private static func afterAnswerPhrase(in text: String) -> String? {
+    guard mayContainAnswerWord(text) else { return nil }
     let whole = NSRange(text.startIndex..., in: text)
     for pattern in answerPhrases {
       guard let match = pattern.matches(in: text, range: whole).last,
@@ -97,15 +99,29 @@ public struct MathAnswerExtractor: Sendable {
       for connective in [", because", ", since", ", which", " because ", " since ", " which "] {
         if let stop = answer.range(of: connective) { answer = String(answer[..<stop.lowerBound]) }
       }
-      answer = answer.trimmingCharacters(in: .whitespaces)
+      answer = answer.trimmingSpaces()
       while let last = answer.last, ".,;:".contains(last) { answer.removeLast() }
-      answer = answer.trimmingCharacters(in: .whitespaces)
+      answer = answer.trimmingSpaces()
       if answer.hasPrefix("$"), answer.hasSuffix("$"), answer.count >= 2 {
         answer = String(answer.dropFirst().dropLast())
       }
       if !answer.isEmpty { return answer }
     }
     return nil
+  }
+
+  /// Every answer phrase has the word "answer"; an ASCII text without it skips the three regular
+  /// expressions. Other texts go to ICU, whose case folding also matches e.g. "anſwer".
+  private static func mayContainAnswerWord(_ text: String) -> Bool {
+    let word = Array("answer".utf8)
+    var matched = 0
+    for byte in text.utf8 {
+      if byte >= 0x80 { return true }
+      let lower = byte | 0x20  // ASCII letters to lower case; the word has letters only
+      matched = lower == word[matched] ? matched + 1 : (lower == word[0] ? 1 : 0)
+      if matched == word.count { return true }
+    }
+    return false
   }
 
   private static let numberPattern = try! NSRegularExpression(pattern: #"-?\d[\d,]*(?:\.\d+)?|-?\.\d+"#)

@@ -34,36 +34,43 @@ enum MathNormalizer {
     return regex(#"(?<=[\d}])\s+(?:(?:"# + words + #")\s*)+(?:\^\s*\{?[23]\}?)?$"#)
   }()
 
+  private static let latexThousandsSeparator = regex(#",\\!\s*"#)
+
+  /// Each rewrite runs only when the text holds a character it could act on: most answers are
+  /// plain numbers, and the regular expressions (ICU through NSString) dominated a verdict's cost.
   static func normalize(_ raw: String) -> NormalizedAnswer {
-    var s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    var s = raw.trimmingSpacesAndNewlines()
     if s.hasPrefix("\\boxed") || s.hasPrefix("\\fbox"), let inner = MathAnswerExtractor.lastBoxed(in: s) {
       s = inner
     }
-    s = s.replacingOccurrences(of: "\\$", with: "").replacingOccurrences(of: "$", with: "")
-    s = s.replacingOccurrences(of: "\\dfrac", with: "\\frac").replacingOccurrences(of: "\\tfrac", with: "\\frac")
-    s = s.replacingOccurrences(of: "\\dbinom", with: "\\binom").replacingOccurrences(of: "\\tbinom", with: "\\binom")
-    // `,\!` and `{,}` are LaTeX thousands separators: 10,\!080 is ten thousand and eighty.
-    s = replace(regex(#",\\!\s*"#), in: s, with: "")
-    s = s.replacingOccurrences(of: "{,}", with: "")
-    s = replace(leftRight, in: s, with: "")
-    s = replace(spacing, in: s, with: " ")
-    s = replace(degrees, in: s, with: "")
-    var hadPercent = false
-    if s.contains("%") {
-      hadPercent = true
-      s = s.replacingOccurrences(of: "\\%", with: "").replacingOccurrences(of: "%", with: "")
+    let hasBackslash = s.unicodeScalars.contains("\\")
+    if s.unicodeScalars.contains("$") { s = s.replacingLiteral("\\$", with: "").replacingLiteral("$", with: "") }
+    if hasBackslash {
+      s = s.replacingLiteral("\\dfrac", with: "\\frac").replacingLiteral("\\tfrac", with: "\\frac")
+      s = s.replacingLiteral("\\dbinom", with: "\\binom").replacingLiteral("\\tbinom", with: "\\binom")
+      // `,\!` and `{,}` are LaTeX thousands separators: 10,\!080 is ten thousand and eighty.
+      s = replace(latexThousandsSeparator, in: s, with: "")
     }
-    s = unwrapTextCommands(s)
-    s = replace(trailingUnits, in: s, with: "")
-    s = s.trimmingCharacters(in: .whitespaces)
+    if s.unicodeScalars.contains(",") { s = s.replacingLiteral("{,}", with: "") }
+    if hasBackslash { s = replace(leftRight, in: s, with: "") }
+    if hasBackslash || s.unicodeScalars.contains("~") { s = replace(spacing, in: s, with: " ") }
+    if hasBackslash || s.unicodeScalars.contains("°") { s = replace(degrees, in: s, with: "") }
+    var hadPercent = false
+    if s.containsLiteral("%") {
+      hadPercent = true
+      s = s.replacingLiteral("\\%", with: "").replacingLiteral("%", with: "")
+    }
+    if hasBackslash { s = unwrapTextCommands(s) }
+    if s.unicodeScalars.contains(where: \.properties.isWhitespace) { s = replace(trailingUnits, in: s, with: "") }
+    s = s.trimmingSpaces()
     while s.hasSuffix(".") { s.removeLast() }
-    s = replace(membership, in: s, with: "")
+    if hasBackslash { s = replace(membership, in: s, with: "") }
     if s.filter({ $0 == "=" }).count == 1, matches(variablePrefix, s) {
       s = replace(variablePrefix, in: s, with: "")
     }
     s = s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
-    if matches(thousands, s) { s = s.replacingOccurrences(of: ",", with: "") }
-    s = replace(trailingZeros, in: s, with: "$1")
+    if s.unicodeScalars.contains(","), matches(thousands, s) { s = s.replacingLiteral(",", with: "") }
+    if s.unicodeScalars.contains(".") { s = replace(trailingZeros, in: s, with: "$1") }
     return NormalizedAnswer(text: s, hadPercent: hadPercent)
   }
 
@@ -75,7 +82,7 @@ enum MathNormalizer {
     while guardCount < 64, let (contentRange, wholeRange) = firstTextCommand(in: s) {
       guardCount += 1
       let content = String(s[contentRange])
-      let before = s[..<wholeRange.lowerBound].trimmingCharacters(in: .whitespaces)
+      let before = s[..<wholeRange.lowerBound].trimmingSpaces()
       let words = content.lowercased().split(separator: " ").map(String.init)
       let isUnit =
         !before.isEmpty && !words.isEmpty
@@ -99,7 +106,7 @@ enum MathNormalizer {
   private static func firstTextCommand(in s: String) -> (content: Range<String.Index>, whole: Range<String.Index>)? {
     var earliest: Range<String.Index>?
     for command in textCommands {
-      guard let range = s.range(of: command + "{") else { continue }
+      guard let range = s.literalRange(of: command + "{") else { continue }
       if earliest == nil || range.lowerBound < earliest!.lowerBound { earliest = range }
     }
     guard let opening = earliest else { return nil }

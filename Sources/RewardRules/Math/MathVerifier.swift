@@ -38,8 +38,8 @@ public struct MathVerifier: Sendable {
   /// Compares two answers already extracted from their texts.
   public func compare(_ answer: String, _ reference: String) -> MathVerdict {
     let budget = Budget(deadline: ContinuousClock.now + options.timeBudget)
-    let left = answer.trimmingCharacters(in: .whitespacesAndNewlines)
-    let right = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+    let left = answer.trimmingSpacesAndNewlines()
+    let right = reference.trimmingSpacesAndNewlines()
     if left.isEmpty { return .unparseable("empty answer") }
     if left == right { return .equivalent }
     guard left.utf8.count <= options.maximumAnswerLength, right.utf8.count <= options.maximumAnswerLength else {
@@ -61,7 +61,9 @@ public struct MathVerifier: Sendable {
   }
 
   private func compact(_ s: String) -> String {
-    String(s.unicodeScalars.filter { $0 != " " }.map(Character.init)).lowercased()
+    var scalars = String.UnicodeScalarView()
+    scalars.append(contentsOf: s.unicodeScalars.lazy.filter { $0 != " " })
+    return String(scalars).lowercased()
   }
 
   func equivalent(_ a: MathAnswer, _ b: MathAnswer, percentScale: Double, _ budget: Budget) -> Bool {
