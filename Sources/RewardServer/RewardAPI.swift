@@ -32,7 +32,7 @@ struct RewardAPI: Sendable {
       // changed it) is scored whole rather than guessed at.
       if let prompt = prompts?[index] {
         candidate.prompt = [.user(prompt)]
-        if query.utf8.starts(with: prompt.utf8) {
+        if Self.hasBytePrefix(query, prompt) {
           candidate.response = String(Substring(query.utf8.dropFirst(prompt.utf8.count)))
         }
       }
@@ -43,6 +43,18 @@ struct RewardAPI: Sendable {
     let values = JSONValue.array(rewards.map { .double($0.value) })
     return .object(
       JSONObject([("rewards", values), ("scores", values), ("extra_logs", .object(Self.extraLogs(rewards)))]))
+  }
+
+  /// Whether `text` starts with `prefix` byte for byte (memcmp: the generic `starts(with:)` on
+  /// UTF-8 views was a visible cost at tens of thousands of items per second).
+  static func hasBytePrefix(_ text: String, _ prefix: String) -> Bool {
+    var text = text
+    var prefix = prefix
+    return text.withUTF8 { whole in
+      prefix.withUTF8 { head in
+        head.count <= whole.count && (head.isEmpty || memcmp(whole.baseAddress!, head.baseAddress!, head.count) == 0)
+      }
+    }
   }
 
   /// One list per component name, one value per item. OpenRLHF turns each list into a tensor, so
