@@ -1,6 +1,5 @@
 import Foundation
 import RewardCore
-import RewardHeads
 import RewardSpec
 
 /// What the server serves: a `RewardModel` and a description of it for `GET /v1/spec`.
@@ -15,7 +14,7 @@ public struct ServedModel: Sendable {
 
   /// A reward spec file (YAML or JSON). Its components may include trained checkpoints
   /// (`kind: checkpoint`, `path: DIR`, relative to the spec file).
-  public static func spec(path: String, registry: ComponentRegistry = ServedModel.registry) throws -> ServedModel {
+  public static func spec(path: String, registry: ComponentRegistry = .standard) throws -> ServedModel {
     ServedModel(spec: try RewardSpecLoader.load(path: path, registry: registry), source: path)
   }
 
@@ -48,20 +47,5 @@ public struct ServedModel: Sendable {
     return ServedModel(
       model: model,
       description: JSONObject([("name", .string(model.name)), ("type", "model"), ("source", .string(source))]))
-  }
-
-  /// The standard rule kinds plus `checkpoint` (`path`: a directory from `reward train`).
-  public static let registry = ComponentRegistry.standard.registering(ComponentRegistry.checkpointKind) {
-    parameters throws(SpecError) in
-    let path = try parameters.string("path")
-    let directory =
-      path.hasPrefix("/") || parameters.file == nil
-      ? path : URL(fileURLWithPath: parameters.file!).deletingLastPathComponent().appendingPathComponent(path).path
-    do {
-      let checkpoint = try Checkpoint.load(from: directory)
-      return ModelComponent(try checkpoint.rewardModel(name: path))
-    } catch {
-      throw parameters.error("path", "cannot load the checkpoint at \(directory): \(error)")
-    }
   }
 }

@@ -23,12 +23,7 @@ public struct ComponentRegistry: Sendable {
 
   public var kinds: [String] { constructors.keys.sorted() }
 
-  /// The kind under which a trained checkpoint directory is a component. The standard registry
-  /// leaves it out because loading checkpoints lives above this target; the CLI and server
-  /// register it: `.standard.registering(ComponentRegistry.checkpointKind) { p in ... }`.
-  public static let checkpointKind = "checkpoint"
-
-  /// Every rule-based kind this package provides.
+  /// Every kind this package provides: the rules, trained checkpoints and remote models.
   public static let standard = ComponentRegistry(constructors: [
     "math": StandardComponents.math,
     "multiple_choice": StandardComponents.multipleChoice,
@@ -44,5 +39,6 @@ public struct ComponentRegistry: Sendable {
     "toolrl": StandardComponents.toolRL,
     "bfcl": StandardComponents.bfcl,
     "remote": RemoteComponent.make,
+    "checkpoint": CheckpointComponent.make,
   ])
 }

@@ -67,10 +67,7 @@ public enum RewardSpecLoader {
     var p = Parameters(object, path: path, file: file)
     let kind = try p.string("kind")
     guard let constructor = registry.constructors[kind] else {
-      let hint =
-        kind == ComponentRegistry.checkpointKind
-        ? " (checkpoint components are available where a checkpoint loader is registered, e.g. the reward CLI)" : ""
-      throw p.error("kind", "unknown kind '\(kind)'\(hint); known kinds: \(registry.kinds.joined(separator: ", "))")
+      throw p.error("kind", "unknown kind '\(kind)'; known kinds: \(registry.kinds.joined(separator: ", "))")
     }
     let name = try p.string("name", default: kind)
     if existing.contains(where: { $0.name == name }) {

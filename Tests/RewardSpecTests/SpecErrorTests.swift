@@ -55,7 +55,8 @@ struct SpecErrorTests {
     ("components: []\n", "components", "non-empty list"),
     ("name: x\n", "components", "missing"),
     ("components:\n  - math\n", "components[0]", "expected a mapping"),
-    ("components:\n  - kind: checkpoint\n    path: x\n", "components[0].kind", "checkpoint loader is registered"),
+    ("components:\n  - kind: checkpoint\n    path: /no/rm\n", "components[0].path", "cannot load the checkpoint"),
+    ("components:\n  - kind: mth\n", "components[0].kind", "unknown kind 'mth'; known kinds: bfcl, bleu, checkpoint"),
   ])
   func badSpecsNameTheKeyPath(text: String, path: String, message: String) {
     let error = loadError(text)

@@ -139,16 +139,16 @@ struct SpecScoringTests {
     #expect(rewards.map(\.value) == (0..<1_000).map { i in i % 7 == i % 5 ? 1 : 0 })
   }
 
-  @Test func checkpointKindIsAHookForTheCLI() async throws {
+  @Test func registriesTakeNewKinds() async throws {
     struct Constant: RewardModel {
       let name = "constant"
       func score(_ candidates: [Candidate]) async throws -> [Reward] { candidates.map { _ in Reward(0.25) } }
     }
-    let registry = ComponentRegistry.standard.registering(ComponentRegistry.checkpointKind) { p throws(SpecError) in
-      _ = try p.string("path")
+    let registry = ComponentRegistry.standard.registering("constant") { p throws(SpecError) in
+      _ = try p.string("label")
       return ModelComponent(Constant())
     }
-    let text = "components:\n  - {kind: checkpoint, path: runs/rm, weight: 2}\n"
+    let text = "components:\n  - {kind: constant, label: x, weight: 2}\n"
     #expect(throws: SpecError.self) { try RewardSpecLoader.load(text: text) }
     let model = try RewardSpecLoader.load(text: text, registry: registry)
     #expect(try await model.score([candidate("x")])[0].value == 0.5)
