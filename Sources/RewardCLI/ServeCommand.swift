@@ -44,7 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Most items scored in one model call; concurrent requests are merged up to it (default 256).")
   var maxBatchSize: Int?
 
-  @Option(name: .customLong("max-wait-ms"), help: "How long a batch waits for more requests to join (default 2).")
+  @Option(
+    name: .customLong("max-wait-ms"),
+    help: "How long a batch of a model that gains from batching waits for more requests (default 2).")
   var maxWaitMilliseconds: Double?
 
   @Option(help: "Items that may wait in the queue; beyond it requests get 503 + Retry-After (default 65536).")

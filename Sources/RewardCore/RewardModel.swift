@@ -15,6 +15,15 @@ public protocol PreferenceModel: Sendable {
 public protocol RewardModel: PreferenceModel {
   /// Scores candidates in order; the result has one reward per candidate.
   func score(_ candidates: [Candidate]) async throws -> [Reward]
+  /// Whether scoring candidates together costs less per item than scoring them apart (a network's
+  /// matrix products, a remote model's round trips). A server waits a moment to gather a
+  /// micro-batch only for such models; rules, which score item by item, answer at once.
+  var benefitsFromBatching: Bool { get }
+}
+
+extension RewardModel {
+  /// Unless a model says otherwise, batching is assumed to help.
+  public var benefitsFromBatching: Bool { true }
 }
 
 extension RewardModel {

@@ -5,7 +5,8 @@ import Synchronization
 
 /// Micro-batching between HTTP requests and the model. Requests enqueue their candidates; workers
 /// take whole requests, up to `maxBatchSize` items, waiting at most `maxWait` after the oldest
-/// arrived for more to join, and score them in one `score` call on the scoring executor. The queue
+/// arrived for more to join (only for models that benefit from batching: a rule spec takes what
+/// is queued at once), and score them in one `score` call on the scoring executor. The queue
 /// is bounded (`capacity` items): beyond it a request fails at once with `overloaded` instead of
 /// waiting without bound. Each request has a deadline; one that passes it fails with `timeout` and
 /// is dropped from the queue if it has not started.
@@ -110,7 +111,7 @@ public actor ScoringQueue: Service {
         await withCheckedContinuation { idleWorkers.append($0) }
         continue
       }
-      if accepting, settings.maxWait > .zero, pendingItems < settings.maxBatchSize {
+      if accepting, settings.maxWait > .zero, model.benefitsFromBatching, pendingItems < settings.maxBatchSize {
         let due = pending[pendingHead].enqueued + settings.maxWait
         if ContinuousClock.now < due {
           try? await Task.sleep(until: due, clock: .continuous)

@@ -6,6 +6,12 @@ import RewardRules
 /// score the whole batch at once, which is why the interface is a batch.
 public protocol SpecComponent: Sendable {
   func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict]
+  /// As `RewardModel.benefitsFromBatching`: true unless the component scores item by item.
+  var benefitsFromBatching: Bool { get }
+}
+
+extension SpecComponent {
+  public var benefitsFromBatching: Bool { true }
 }
 
 /// A rule as a component. Large batches are split across child tasks (one per core), so a server
@@ -18,6 +24,8 @@ public struct RuleComponent: SpecComponent {
   public init(_ rule: any RewardRule) {
     self.rule = rule
   }
+
+  public var benefitsFromBatching: Bool { false }
 
   public func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict] {
     let workers = min(ProcessInfo.processInfo.activeProcessorCount, candidates.count / Self.parallelThreshold)
@@ -46,6 +54,8 @@ public struct ModelComponent: SpecComponent {
   public init(_ model: any RewardModel) {
     self.model = model
   }
+
+  public var benefitsFromBatching: Bool { model.benefitsFromBatching }
 
   public func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict] {
     let rewards = try await model.score(candidates)

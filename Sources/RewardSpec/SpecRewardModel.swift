@@ -13,6 +13,9 @@ public struct SpecRewardModel: RewardModel {
     self.spec = spec
   }
 
+  /// A spec of rules alone gains nothing from waiting for other requests' items.
+  public var benefitsFromBatching: Bool { spec.components.contains { $0.scorer.benefitsFromBatching } }
+
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
     var verdicts: [[RuleVerdict]] = []
     for component in spec.components {

@@ -25,7 +25,12 @@ import Testing
         rewards(try await server.post("/v1/rewards", first)), rewards(try await server.post("/v1/rewards", second)),
       ]
     }
-    try await ServerHarness.with(servedSpec(groupSpec), configure: { $0.maxWaitMilliseconds = 500 }) { server in
+    // The zero-valued model component makes the spec one that waits to gather batches.
+    let batchingSpec = groupSpec.replacingOccurrences(of: "normalize:", with: "  - kind: zero\nnormalize:")
+    let served = try servedSpec(batchingSpec, registry: registryWithBatchingModel)
+    let rulesOnly = try servedSpec(groupSpec)
+    #expect(served.model.benefitsFromBatching && !rulesOnly.model.benefitsFromBatching)
+    try await ServerHarness.with(served, configure: { $0.maxWaitMilliseconds = 500 }) { server in
       async let a = server.post("/v1/rewards", first)
       async let b = server.post("/v1/rewards", second)
       let together = [rewards(try await a), rewards(try await b)]
@@ -34,6 +39,18 @@ import Testing
       let metrics = try await server.get("/metrics").text
       #expect(metrics.contains("rewardkit_batch_size_count 1\n"), "\(metrics)")
       #expect(metrics.contains("rewardkit_batch_size_sum 5.0\n"))
+    }
+  }
+
+  /// A spec of rules alone gains nothing from batching, so a request never waits for others to
+  /// join, however long `max_wait_ms` is.
+  @Test func ruleSpecsDoNotWaitForABatch() async throws {
+    try await ServerHarness.with(servedSpec(mathFormatSpec), configure: { $0.maxWaitMilliseconds = 10_000 }) {
+      server in
+      let started = ContinuousClock.now
+      let reply = try await server.post("/get_reward", #"{"query": ["\\boxed{1}"], "labels": ["1"]}"#)
+      #expect(reply.status == 200 && reply.object["rewards"]?.doubles == [1])
+      #expect(ContinuousClock.now - started < .seconds(5), "waited for a batch that could not help")
     }
   }
 

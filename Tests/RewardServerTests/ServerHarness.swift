@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import RewardCore
 import RewardServer
+import RewardSpec
 import ServiceLifecycle
 
 /// A real server on 127.0.0.1 with an ephemeral port, called over HTTP with AsyncHTTPClient.
@@ -105,8 +106,18 @@ let groupSpec = """
   normalize: group
   """
 
-func servedSpec(_ text: String) throws -> ServedModel {
-  try ServedModel.spec(path: specFile(text))
+func servedSpec(_ text: String, registry: ComponentRegistry = .standard) throws -> ServedModel {
+  try ServedModel.spec(path: specFile(text), registry: registry)
+}
+
+/// The standard kinds plus `zero`: a model component that always scores 0 and, like a network,
+/// benefits from batching, so that a spec using it waits to gather micro-batches.
+let registryWithBatchingModel = ComponentRegistry.standard.registering("zero") { _ throws(SpecError) in
+  struct Zero: RewardModel {
+    let name = "zero"
+    func score(_ candidates: [Candidate]) async throws -> [Reward] { candidates.map { _ in Reward(0) } }
+  }
+  return ModelComponent(Zero())
 }
 
 /// A model whose `score` waits until released: makes queueing, overload, timeouts and draining
