@@ -69,7 +69,8 @@ let package = Package(
     .testTarget(
       name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
-    .testTarget(name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"]),
+    .testTarget(
+      name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),

@@ -13,6 +13,9 @@ enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
   case xstest
   /// GSM8K JSON Lines → best-of-8 groups labelled by the math verifier.
   case gsm8kBon = "gsm8k-bon"
+  /// Your own best-of-N groups with correctness labels (`prompt`, `responses`, `correct`; or one
+  /// record per response) → best-of-N curves against oracle, random and majority vote.
+  case bestOfN = "best-of-n"
   /// Records with a response and a binary label → AUROC of the reward (e.g. human vs model text).
   case detection
 }
@@ -29,9 +32,16 @@ struct EvalCommand: AsyncParsableCommand {
       `scenario`); RewardBench subsets also give section scores (Chat, Chat Hard, Safety, Reasoning,
       prior sets) with reward-bench's weights. Files with chosen/rejected lists are scored best-of-4
       as RewardBench 2 (Ties with its own formula), or as RM-Bench when every prompt has k chosen and
-      k rejected style variants. Diagnostics: length bias, calibration of σ(r_c − r_r) (ECE, Brier),
-      AUROC of chosen vs rejected rewards, agreement between models (several --model), and with
-      --position-check the order consistency of pairwise models.
+      k rejected style variants. --benchmark best-of-n reads your own groups of N responses with
+      correctness labels, one record per prompt ({"prompt", "responses": [...], "correct": [true,
+      false, ...]}) or one per response ({"prompt", "response", "correct": 1, "group"?}, grouped by
+      `group`, else by prompt), and draws the best-of-n curve against the oracle, a random pick and
+      majority vote; --prompt-field, --label-field (the correctness labels), --id-field,
+      --response-field, --group-field, --reference-field and --answer-field map other field names
+      (verl's validation dumps: --prompt-field input --response-field output --label-field score, or
+      acc where the score is graded). Diagnostics: length bias, calibration of σ(r_c − r_r) (ECE,
+      Brier), AUROC of chosen vs rejected rewards, agreement between models (several --model), and
+      with --position-check the order consistency of pairwise models.
 
       Scores are cached per (model, item) under --cache (default ~/.cache/rewardkit/scores, or
       $REWARDKIT_CACHE/scores), so an interrupted run resumes where it stopped; --no-cache turns this
@@ -67,6 +77,25 @@ struct EvalCommand: AsyncParsableCommand {
   @Option(help: "With --benchmark detection: the label value that marks a positive item (besides true/1).")
   var positiveLabel = "1"
 
+  @Option(help: "With --benchmark best-of-n: the field holding the responses (default responses, else response).")
+  var responseField: String?
+
+  @Option(
+    help:
+      "With --benchmark best-of-n: the field grouping one-record-per-response files (default group, else the prompt)."
+  )
+  var groupField: String?
+
+  @Option(
+    help: "With --benchmark best-of-n: the field holding the reference answer (default reference, ground_truth, gts).")
+  var referenceField: String?
+
+  @Option(
+    help:
+      "With --benchmark best-of-n: the field holding final answers for majority vote (default: extracted as for math)."
+  )
+  var answerField: String?
+
   @Option(help: "Use only the first N pairs / groups of the input.")
   var limit: Int?
 
@@ -96,6 +125,10 @@ struct EvalCommand: AsyncParsableCommand {
     guard bonSubsets >= 1 else { throw ValidationError("--bon-subsets must be ≥ 1") }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
     if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+    if benchmark != .bestOfN, responseField ?? groupField ?? referenceField ?? answerField != nil {
+      throw ValidationError(
+        "--response-field, --group-field, --reference-field and --answer-field apply to --benchmark best-of-n")
+    }
   }
 
   func run() async throws {
@@ -161,6 +194,16 @@ struct EvalCommand: AsyncParsableCommand {
       for file in files { groups += try GSM8KGroups.read(file, limit: limit, seed: seed) }
       return EvaluationInputs(
         pairs: EvaluationInputs.pairs(from: groups, subset: "gsm8k"), labeledGroups: groups)
+    case .bestOfN:
+      let fields = BestOfNFile.Fields(
+        prompt: data.promptField, responses: responseField, correct: data.labelField, group: groupField,
+        id: data.idField, reference: referenceField, answers: answerField)
+      let (all, skipped) = try BestOfNFile.read(
+        files, options: BestOfNFile.Options(fields: fields, skipInvalid: data.skipInvalid, allowEmpty: data.allowEmpty))
+      reportSkipped(skipped, terminal: terminal)
+      let groups = Array(all.prefix(limit ?? all.count))
+      return EvaluationInputs(
+        pairs: EvaluationInputs.pairs(from: groups, subset: "best-of-n"), labeledGroups: groups, skipped: skipped)
     case .detection:
       let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
       return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
