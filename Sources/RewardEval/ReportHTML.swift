@@ -74,94 +74,74 @@ public enum ReportHTML {
   static func subsetChart(_ suite: SuiteReport, names: [String]) -> String {
     let reports = suite.models.map(\.pairwise)
     guard reports.contains(where: { $0 != nil }) else { return "" }
-    var labels: [String] = []
-    for report in reports.compactMap({ $0 }) {
-      for subset in report.subsets.map(\.name) where !labels.contains(subset) { labels.append(subset) }
+    let labels = unionInOrder(reports.map { $0?.subsets.map(\.name) ?? [] }) + ["overall"]
+    let bars = BarTable(labels: labels, models: reports.count) { label, series in
+      let report = reports[series]
+      let summary = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.summary
+      guard let summary, summary.pairs > 0 else { return (nil, "–") }
+      return (
+        .init(series: series, value: summary.accuracy, lower: summary.interval?.lower, upper: summary.interval?.upper),
+        "\(pct(summary.accuracy)) (n=\(summary.pairs))"
+      )
     }
-    labels.append("overall")
-    var groups: [(label: String, bars: [SVGChart.Bar])] = []
-    var rows: [[String]] = []
-    for label in labels {
-      var bars: [SVGChart.Bar] = []
-      var row = [label]
-      for (series, report) in reports.enumerated() {
-        let summary = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.summary
-        guard let summary, summary.pairs > 0 else {
-          row.append("–")
-          continue
-        }
-        bars.append(
-          .init(series: series, value: summary.accuracy, lower: summary.interval?.lower, upper: summary.interval?.upper)
-        )
-        row.append("\(pct(summary.accuracy)) (n=\(summary.pairs))")
-      }
-      groups.append((label, bars))
-      rows.append(row)
-    }
-    let svg = SVGChart.bars(groups: groups, seriesNames: names, yLabel: "strict pairwise accuracy")
-    return "<h2>Pairwise accuracy by subset</h2>"
-      + figure(
-        "subset-accuracy", points: groups.map(\.bars.count).reduce(0, +), svg: svg,
-        caption: "Bars: strict accuracy (a tied score counts as wrong); whiskers: seeded bootstrap 95% interval.")
-      + table(["subset"] + names, rows)
+    return barSection(
+      "Pairwise accuracy by subset", chart: "subset-accuracy", bars, names: names, firstColumn: "subset",
+      yLabel: "strict pairwise accuracy",
+      caption: "Bars: strict accuracy (a tied score counts as wrong); whiskers: seeded bootstrap 95% interval.")
   }
 
   static func rewardBenchSection(_ suite: SuiteReport, names: [String]) -> String {
     let scores = suite.models.map(\.rewardBench)
     guard scores.contains(where: { $0 != nil }) else { return "" }
     let sections = RewardBench.sections.map(\.name) + ["Prior Sets (0.5 weight)", "Score"]
-    var groups: [(label: String, bars: [SVGChart.Bar])] = []
-    var rows: [[String]] = []
-    for section in sections {
-      var bars: [SVGChart.Bar] = []
-      var row = [section]
-      for (series, s) in scores.enumerated() {
-        let value: Double? =
-          section == "Score"
-          ? s?.overall : section.hasPrefix("Prior") ? s?.priorSets : s?.sections.first { $0.name == section }?.score
-        if let value { bars.append(.init(series: series, value: value)) }
-        row.append(pct(value))
-      }
-      groups.append((section, bars))
-      rows.append(row)
+    let bars = BarTable(labels: sections, models: scores.count) { section, series in
+      let s = scores[series]
+      let value: Double? =
+        section == "Score"
+        ? s?.overall : section.hasPrefix("Prior") ? s?.priorSets : s?.sections.first { $0.name == section }?.score
+      return (value.map { .init(series: series, value: $0) }, pct(value))
     }
-    return "<h2>RewardBench sections</h2>"
-      + figure(
-        "rewardbench-sections", points: groups.map(\.bars.count).reduce(0, +),
-        svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "score"),
-        caption: "Sections: example-count-weighted means of their subsets (math-prm weighted 984); "
-          + "score: sections weight 2, prior sets weight 1.")
-      + table(["section"] + names, rows)
+    return barSection(
+      "RewardBench sections", chart: "rewardbench-sections", bars, names: names, firstColumn: "section",
+      yLabel: "score",
+      caption: "Sections: example-count-weighted means of their subsets (math-prm weighted 984); "
+        + "score: sections weight 2, prior sets weight 1.")
   }
 
   static func rewardBench2Section(_ suite: SuiteReport, names: [String]) -> String {
     let reports = suite.models.map(\.rewardBench2)
     guard reports.contains(where: { $0 != nil }) else { return "" }
-    var labels: [String] = []
-    for report in reports.compactMap({ $0 }) {
-      for subset in report.subsets.map(\.name) where !labels.contains(subset) { labels.append(subset) }
+    let labels = unionInOrder(reports.map { $0?.subsets.map(\.name) ?? [] }) + ["overall"]
+    let bars = BarTable(labels: labels, models: reports.count) { label, series in
+      let report = reports[series]
+      let value = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.score
+      return (value.map { .init(series: series, value: $0) }, pct(value))
     }
-    labels.append("overall")
-    var groups: [(label: String, bars: [SVGChart.Bar])] = []
-    var rows: [[String]] = []
-    for label in labels {
-      var bars: [SVGChart.Bar] = []
-      var row = [label]
-      for (series, report) in reports.enumerated() {
-        let value = label == "overall" ? report?.overall : report?.subsets.first { $0.name == label }?.score
-        if let value { bars.append(.init(series: series, value: value)) }
-        row.append(pct(value))
-      }
-      groups.append((label, bars))
-      rows.append(row)
-    }
-    return "<h2>RewardBench 2 (best-of-4)</h2>"
+    return barSection(
+      "RewardBench 2 (best-of-4)", chart: "rewardbench2-subsets", bars, names: names, firstColumn: "subset",
+      yLabel: "score",
+      caption: "Per prompt: 1 when the chosen response scores highest, 1/k when k responses tie at the top; "
+        + "Ties subset: its weighted accuracy-and-margin formula; overall: mean of subsets.")
+  }
+
+  /// Every name of every list, once, in order of first appearance (subsets across models).
+  static func unionInOrder(_ lists: [[String]]) -> [String] {
+    var names: [String] = []
+    for name in lists.joined() where !names.contains(name) { names.append(name) }
+    return names
+  }
+
+  /// A heading, a grouped bar chart (one group per label, one bar per model) and the same numbers
+  /// as a table.
+  static func barSection(
+    _ title: String, chart: String, _ bars: BarTable, names: [String], firstColumn: String, yLabel: String,
+    caption: String
+  ) -> String {
+    "<h2>\(e(title))</h2>"
       + figure(
-        "rewardbench2-subsets", points: groups.map(\.bars.count).reduce(0, +),
-        svg: SVGChart.bars(groups: groups, seriesNames: names, yLabel: "score"),
-        caption: "Per prompt: 1 when the chosen response scores highest, 1/k when k responses tie at the top; "
-          + "Ties subset: its weighted accuracy-and-margin formula; overall: mean of subsets.")
-      + table(["subset"] + names, rows)
+        chart, points: bars.points, svg: SVGChart.bars(groups: bars.groups, seriesNames: names, yLabel: yLabel),
+        caption: caption)
+      + table([firstColumn] + names, bars.rows)
   }
 
   static func rmBenchSection(_ suite: SuiteReport, names: [String]) -> String {
@@ -331,4 +311,22 @@ public enum ReportHTML {
           ]
         })
   }
+}
+
+/// Bars grouped by label with one bar per model, and the matching table rows (label, then one cell
+/// per model), built from one function that gives each model's bar (nil: none) and cell text.
+struct BarTable {
+  var groups: [(label: String, bars: [SVGChart.Bar])] = []
+  var rows: [[String]] = []
+
+  init(labels: [String], models: Int, cell: (_ label: String, _ series: Int) -> (bar: SVGChart.Bar?, text: String)) {
+    for label in labels {
+      let cells = (0..<models).map { cell(label, $0) }
+      groups.append((label, cells.compactMap(\.bar)))
+      rows.append([label] + cells.map(\.text))
+    }
+  }
+
+  /// How many bars the chart draws (a report's test checks every chart has its data).
+  var points: Int { groups.map(\.bars.count).reduce(0, +) }
 }
