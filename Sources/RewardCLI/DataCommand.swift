@@ -151,8 +151,11 @@ struct StrengthCommand: AsyncParsableCommand {
       standard deviation ("Secrets of RLHF II"). Pairs below --suspect-below are likely mislabelled:
       flag them, flip them or drop them (--action). Optionally give kept pairs an adaptive margin
       (--adaptive-margin SCALE: margin = SCALE × max(strength, 0)) or soften weak pairs
-      (--smooth-below T --smoothing ε). Writes TRL records with `strength_mean`, `strength_std` and
-      `suspect` added; `reward train` reads them back.
+      (--smooth-below T --smoothing ε). Writes TRL records with `strength_mean`, `strength_std`,
+      `strength_confidence` (|mean|/std: the ensemble's confidence in the pair's direction; absent
+      when the members agree exactly), `strength_agreement` (share of members on the mean's side) and
+      `suspect` added; `reward train` reads them back. Reports accuracy against the files' labels on
+      the most and least confident thirds of pairs (by |mean|/std, by std, by |mean|).
       """)
 
   @Option(help: "Checkpoint directory (an ensemble gives a standard deviation too).")
@@ -195,6 +198,8 @@ struct StrengthCommand: AsyncParsableCommand {
       guard var record = PreferenceWriter.record(pair).objectValue else { continue }
       record["strength_mean"] = .double(strength.mean)
       record["strength_std"] = .double(strength.std)
+      if strength.confidence.isFinite { record["strength_confidence"] = .double(strength.confidence) }
+      record["strength_agreement"] = .double(strength.agreement)
       record["suspect"] = .bool(suspect)
       JSONValue.object(record).write(into: &text)
       text += "\n"
@@ -205,5 +210,14 @@ struct StrengthCommand: AsyncParsableCommand {
       "\(pairs.count) pairs; strength median \(format(means.isEmpty ? 0 : means[means.count / 2], 3)); "
         + "\(outcome.suspects) suspects below \(suspectBelow) (\(outcome.flipped) flipped, \(outcome.dropped) dropped), "
         + "\(outcome.smoothed) smoothed; wrote \(outcome.pairs.count) pairs to \(out)")
+    // Whether the model's confidence is informative, with the files' labels as the truth.
+    let labels = pairs.map(\.chosenProbability)
+    let thirds = ConfidenceMeasure.allCases.map { ConfidenceThirds(measure: $0, strengths: strengths, labels: labels) }
+    terminal.note(
+      "accuracy on the most / least confident third (\(thirds[0].pairsPerThird) pairs each): "
+        + thirds.map {
+          "by \($0.measure.rawValue) \(format($0.mostConfidentAccuracy, 4)) / \(format($0.leastConfidentAccuracy, 4))"
+        }
+        .joined(separator: "; "))
   }
 }

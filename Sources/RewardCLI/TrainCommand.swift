@@ -58,7 +58,8 @@ struct TrainCommand: AsyncParsableCommand {
         bt        Bradley–Terry: loss −log σ(r_c − r_r − margin) as TRL's RewardTrainer, with soft
                   labels, optional label smoothing and reward centring.
         ensemble  --members Bradley–Terry heads (seeds + bootstrap); reward aggregated by --aggregate,
-                  uncertainty = the members' std.
+                  uncertainty = the members' std; a pair's confidence = |mean|/std of the
+                  members' margins (see `reward data strength`).
         gpm       general preference model: preference embeddings P(a ≻ b) = σ(⟨v_a, R v_b⟩/τ),
                   R skew-symmetric; represents cyclic preferences; pairwise only (no scalar reward).
         mixture   --mixture-heads reward heads mixed by a router on the prompt (and per-annotator
@@ -344,6 +345,13 @@ struct TrainCommand: AsyncParsableCommand {
         line += " → \(format(calibrated, 4)) after calibration (T = \(format(temperature, 3)))"
       }
       print(line)
+    }
+    if let confident = metrics["validation_confident_third_accuracy"]?.doubleValue,
+      let uncertain = metrics["validation_uncertain_third_accuracy"]?.doubleValue
+    {
+      print(
+        "validation accuracy on the ensemble's most / least confident third (|mean|/std of the members' margins): "
+          + "\(format(100 * confident, 2))% / \(format(100 * uncertain, 2))%")
     }
   }
 }

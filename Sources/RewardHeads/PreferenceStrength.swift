@@ -9,9 +9,92 @@ import RewardFeatures
 public struct PairStrength: Sendable, Equatable {
   public var mean: Double
   public var std: Double
+  /// Share of members whose margin has the sign of `mean` (1 for a single model).
+  public var agreement: Double
+
+  public init(mean: Double, std: Double, agreement: Double = 1) {
+    self.mean = mean
+    self.std = std
+    self.agreement = agreement
+  }
+
+  /// The members' margins as a strength.
+  public init(margins: [Double]) {
+    let (mean, std) = meanAndStandardDeviation(margins)
+    let agreeing = margins.count(where: { mean != 0 && ($0 > 0) == (mean > 0) && $0 != 0 })
+    self.init(mean: mean, std: std, agreement: margins.isEmpty ? 0 : Double(agreeing) / Double(margins.count))
+  }
+
+  /// The ensemble's confidence in the direction of the preference: |mean| / std, how many of the
+  /// members' standard deviations the mean strength lies from zero (a z-score; Φ of it is the
+  /// share of a normal fitted to the members on the predicted side). Scale-free, unlike the std,
+  /// which for linear heads on frozen features grows with the size of the margin. +∞ when the
+  /// members agree exactly (and for a single model); 0 when the mean is 0.
+  public var confidence: Double {
+    guard mean != 0 else { return 0 }
+    return std > 0 ? abs(mean) / std : .infinity
+  }
+}
+
+/// How pairs are ordered from most to least confident.
+public enum ConfidenceMeasure: String, Sendable, CaseIterable {
+  /// |mean| / std of the members' margins (ties, such as a single model's +∞, by |mean|).
+  case signalToNoise = "mean/std"
+  /// The members' standard deviation alone, smallest first (the reward's uncertainty).
+  case standardDeviation = "std"
+  /// |mean|: the size of the predicted preference, ignoring the members' spread.
+  case margin = "|mean|"
+
+  /// Pair indices from most to least confident (stable: equal pairs keep their order).
+  public func order(_ strengths: [PairStrength]) -> [Int] {
+    strengths.indices.sorted { a, b in
+      let (x, y) = (strengths[a], strengths[b])
+      switch self {
+      case .signalToNoise:
+        if x.confidence != y.confidence { return x.confidence > y.confidence }
+        if abs(x.mean) != abs(y.mean) { return abs(x.mean) > abs(y.mean) }
+      case .standardDeviation:
+        if x.std != y.std { return x.std < y.std }
+      case .margin:
+        if abs(x.mean) != abs(y.mean) { return abs(x.mean) > abs(y.mean) }
+      }
+      return a < b
+    }
+  }
+}
+
+/// Accuracy on the third of pairs a model is most confident about and on the third it is least
+/// confident about: whether its uncertainty is informative (issue 7).
+public struct ConfidenceThirds: Sendable, Equatable {
+  public var measure: ConfidenceMeasure
+  /// Pairs in each third (a third of the pairs with a strict label, rounded down).
+  public var pairsPerThird: Int
+  public var mostConfidentAccuracy: Double
+  public var leastConfidentAccuracy: Double
+
+  /// `labels` are P(chosen ≻ rejected) as the data gives them; ties (0.5) are left out, and a
+  /// pair counts as right when its mean strength has the label's direction (0 is wrong).
+  public init(measure: ConfidenceMeasure, strengths: [PairStrength], labels: [Double]) {
+    precondition(strengths.count == labels.count)
+    let strict = strengths.indices.filter { labels[$0] != 0.5 }
+    let kept = strict.map { strengths[$0] }
+    let order = measure.order(kept).map { strict[$0] }
+    let third = order.count / 3
+    func accuracy(_ indices: ArraySlice<Int>) -> Double {
+      guard !indices.isEmpty else { return 0 }
+      let right = indices.count(where: { (strengths[$0].mean > 0) == (labels[$0] > 0.5) && strengths[$0].mean != 0 })
+      return Double(right) / Double(indices.count)
+    }
+    self.measure = measure
+    self.pairsPerThird = third
+    self.mostConfidentAccuracy = accuracy(order.prefix(third))
+    self.leastConfidentAccuracy = accuracy(order.suffix(third))
+  }
 }
 
 public enum PreferenceStrength {
+  /// Each pair's strength under the model: over an ensemble's members, or the one margin of a
+  /// single head (std 0). Margins are divided by the model's calibration temperature.
   public static func estimate(
     _ model: HeadRewardModel, pairs: [PreferencePair], batchSize: Int = 1024
   ) async throws -> [PairStrength] {
@@ -29,8 +112,7 @@ public enum PreferenceStrength {
       }
       for offset in 0..<batch.count {
         let margins = zip(perMember[2 * offset], perMember[2 * offset + 1]).map { ($0 - $1) / model.temperature }
-        let (mean, std) = meanAndStandardDeviation(margins)
-        strengths.append(PairStrength(mean: mean, std: std))
+        strengths.append(PairStrength(margins: margins))
       }
     }
     return strengths

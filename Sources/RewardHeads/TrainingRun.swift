@@ -99,6 +99,18 @@ public struct TrainingRun: Sendable {
         return validation.indices.map { rewards[2 * $0].value - rewards[2 * $0 + 1].value }
       })
     for (key, value) in calibrationMetrics.entries { metrics[key] = value }
+    if let ensemble = head as? EnsembleHead, !validation.isEmpty {
+      // Whether the members' confidence (|mean|/std of their margins) is informative on pairs
+      // none of them trained on.
+      let rewards = ensemble.memberRewards(validation.flatMap { [$0.chosen, $0.rejected] })
+      let strengths = validation.indices.map { i in
+        PairStrength(margins: zip(rewards[2 * i], rewards[2 * i + 1]).map { $0 - $1 })
+      }
+      let thirds = ConfidenceThirds(
+        measure: .signalToNoise, strengths: strengths, labels: validation.map(\.chosenProbability))
+      metrics["validation_confident_third_accuracy"] = .double(thirds.mostConfidentAccuracy)
+      metrics["validation_uncertain_third_accuracy"] = .double(thirds.leastConfidentAccuracy)
+    }
     let checkpoint = Checkpoint(
       head: head, featurizer: featurizer.descriptor, training: .object(trainingJSON(dataset)),
       metrics: .object(metrics),
