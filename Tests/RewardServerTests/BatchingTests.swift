@@ -45,12 +45,12 @@ import Testing
   /// A spec of rules alone gains nothing from batching, so a request never waits for others to
   /// join, however long `max_wait_ms` is.
   @Test func ruleSpecsDoNotWaitForABatch() async throws {
-    try await ServerHarness.with(servedSpec(mathFormatSpec), configure: { $0.maxWaitMilliseconds = 10_000 }) {
+    try await ServerHarness.with(servedSpec(mathFormatSpec), configure: { $0.maxWaitMilliseconds = 30_000 }) {
       server in
       let started = ContinuousClock.now
       let reply = try await server.post("/get_reward", #"{"query": ["\\boxed{1}"], "labels": ["1"]}"#)
       #expect(reply.status == 200 && reply.object["rewards"]?.doubles == [1])
-      #expect(ContinuousClock.now - started < .seconds(5), "waited for a batch that could not help")
+      #expect(ContinuousClock.now - started < .seconds(15), "waited for a batch that could not help")
     }
   }
 
