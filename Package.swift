@@ -62,17 +62,21 @@ let package = Package(
     .executableTarget(
       name: "reward",
       dependencies: ["RewardCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    // Helpers shared by the test targets (paths into ../shared, fixtures); not a product.
+    .target(name: "RewardTestSupport", dependencies: ["RewardCore"], path: "Tests/RewardTestSupport"),
     .testTarget(name: "RewardCoreTests", dependencies: ["RewardCore"]),
     .testTarget(
-      name: "RewardDataTests", dependencies: ["RewardData"], resources: [.copy("Fixtures")]),
+      name: "RewardDataTests", dependencies: ["RewardData", "RewardTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(name: "RewardTensorTests", dependencies: ["RewardTensor"]),
     .testTarget(
-      name: "RewardHeadsTests", dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor"]),
+      name: "RewardHeadsTests",
+      dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor", "RewardTestSupport"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
     .testTarget(
-      name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules"], exclude: ["Fixtures"]),
+      name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules", "RewardTestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
-    .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules"]),
+    .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
     .testTarget(
       name: "RewardServerTests",

@@ -1,16 +1,9 @@
 import Foundation
 import RewardCore
+import RewardTestSupport
 
-/// Paths into `../shared` (beside the repository), where the real data sets live.
-enum SharedData {
-  static let root: String = {
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    return repo.deletingLastPathComponent().appendingPathComponent("shared").path
-  }()
-
-  static func path(_ relative: String) -> String { root + "/" + relative }
-}
+/// Paths into `../shared` (beside the repository): the one helper every test target shares.
+typealias SharedData = RewardTestSupport.SharedData
 
 /// Reward = response length in characters (times `sign`): a transparent model for tests.
 struct LengthModel: RewardModel {
