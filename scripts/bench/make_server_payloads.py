@@ -18,6 +18,9 @@ parser.add_argument("--out", required=True)
 parser.add_argument("--per-request", type=int, default=64)
 parser.add_argument("--requests", type=int, default=8)
 parser.add_argument("--offset", type=int, default=0, help="first MATH-500 row (distinct item sets)")
+parser.add_argument("--tag", default="",
+                    help="append '(TAG rollout i)' to each response: every item distinct, as RL rollouts are "
+                         "(so a model's embedding cache cannot answer a repeated text)")
 args = parser.parse_args()
 
 rows = [json.loads(line) for line in open(args.data, encoding="utf-8")]
@@ -29,6 +32,8 @@ for i in range(args.per_request * args.requests):
     answer = row["answer"] if i % 3 else row["answer"] + "1"
     body = row["solution"].rsplit("\\boxed", 1)[0] + f"The answer is \\boxed{{{answer}}}."
     response = f"<think>{row['problem'][:80]}</think>{body}" if i % 2 else body
+    if args.tag:
+        response += f"\n({args.tag} rollout {i})"
     items.append({"prompt": prompt, "response": response, "reference": row["answer"]})
 
 for r in range(args.requests):
