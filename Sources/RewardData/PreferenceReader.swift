@@ -269,7 +269,7 @@ struct RecordConverter {
     try requireResponse(second, record, layout.second)
     let probability = try firstProbability(record, labelKey: layout.label)
     var pair = oriented(
-      prompt: try userPrompt(promptText), first: first, second: second, firstProbability: probability, record: record)
+      prompt: userPrompt(promptText), first: first, second: second, firstProbability: probability, record: record)
     if let subsetKey = layout.subset { pair.subset = try record.optionalString(subsetKey) }
     pair.id = try record.optionalString(fields.id ?? "id")
     return pair
