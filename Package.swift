@@ -46,7 +46,7 @@ let package = Package(
     .target(
       name: "RewardServer",
       dependencies: [
-        "RewardCore", "RewardSpec", "RewardHeads",
+        "RewardCore", "RewardSpec",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
