@@ -32,7 +32,7 @@ public struct RegexRule: RewardRule {
 
   public func matches(_ text: String) -> Bool {
     if let literalSequence { return literalSequence.matches(text, whole: mode == .full) }
-    if !requiredLiteral.isEmpty, LiteralSequence.offset(of: requiredLiteral, in: Array(text.utf8), from: 0) == nil {
+    if !requiredLiteral.isEmpty, ByteSearch.first(requiredLiteral, in: Array(text.utf8)) == nil {
       return false
     }
     return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
@@ -82,18 +82,11 @@ struct LiteralSequence: Sendable {
 
   func matches(_ text: String, whole: Bool) -> Bool {
     let bytes = Array(text.utf8)
-    guard whole else {
-      var position = 0
-      for piece in pieces {
-        guard let found = Self.offset(of: piece, in: bytes, from: position) else { return false }
-        position = found + piece.count
-      }
-      return true
-    }
+    guard whole else { return Self.endOfInOrder(pieces[...], in: bytes, from: 0) != nil }
     // ICU's `$` also matches before one line terminator that ends the text.
     return Self.lineTerminators.contains { terminator in
-      bytes.count >= terminator.count && bytes.reversed().starts(with: terminator.reversed())
-        && matchesWhole(bytes.dropLast(terminator.count))
+      bytes.count >= terminator.count && bytes[(bytes.count - terminator.count)...].elementsEqual(terminator)
+        && matchesWhole(bytes, end: bytes.count - terminator.count)
     }
   }
 
@@ -101,29 +94,28 @@ struct LiteralSequence: Sendable {
     [], [0x0D, 0x0A], [0x0A], [0x0B], [0x0C], [0x0D], [0xC2, 0x85], [0xE2, 0x80, 0xA8], [0xE2, 0x80, 0xA9],
   ]
 
-  private func matchesWhole(_ bytes: ArraySlice<UInt8>) -> Bool {
-    let bytes = Array(bytes)
+  /// Whether `bytes[..<end]` starts with the first piece, ends with the last, and holds the others
+  /// in order between them.
+  private func matchesWhole(_ bytes: [UInt8], end: Int) -> Bool {
     let first = pieces[0]
-    guard bytes.starts(with: first) else { return false }
-    if pieces.count == 1 { return bytes.count == first.count }
+    guard end >= first.count, bytes[..<first.count].elementsEqual(first) else { return false }
+    if pieces.count == 1 { return end == first.count }
     let last = pieces[pieces.count - 1]
-    var position = first.count
-    for piece in pieces.dropFirst().dropLast() {
-      guard let found = Self.offset(of: piece, in: bytes, from: position) else { return false }
-      position = found + piece.count
+    guard let position = Self.endOfInOrder(pieces.dropFirst().dropLast(), in: bytes, from: first.count) else {
+      return false
     }
-    return bytes.count - last.count >= position && bytes[(bytes.count - last.count)...].elementsEqual(last)
+    return end - last.count >= position && bytes[(end - last.count)..<end].elementsEqual(last)
   }
 
-  /// The first offset at or after `start` where `needle` occurs (an empty needle: `start`).
-  static func offset(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-    guard let head = needle.first else { return start }
-    var i = start
-    while i + needle.count <= haystack.count {
-      if haystack[i] == head, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-      i += 1
+  /// Where the earliest in-order occurrences of `pieces`, searched from `start`, end; nil if one
+  /// is missing.
+  private static func endOfInOrder(_ pieces: ArraySlice<[UInt8]>, in bytes: [UInt8], from start: Int) -> Int? {
+    var position = start
+    for piece in pieces {
+      guard let found = ByteSearch.first(piece, in: bytes, from: position) else { return nil }
+      position = found + piece.count
     }
-    return nil
+    return position
   }
 }
 

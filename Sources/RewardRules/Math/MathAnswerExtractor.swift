@@ -24,7 +24,7 @@ public struct MathAnswerExtractor: Sendable {
     let utf8 = Array(text.utf8)
     var best: (start: Int, command: Int)?
     for command in ["\\boxed", "\\fbox"] {
-      if let found = lastOccurrence(of: Array(command.utf8), in: utf8), found > (best?.start ?? -1) {
+      if let found = ByteSearch.last(Array(command.utf8), in: utf8), found > (best?.start ?? -1) {
         best = (found, command.utf8.count)
       }
     }
@@ -57,19 +57,9 @@ public struct MathAnswerExtractor: Sendable {
     return nil  // Unbalanced: no answer rather than half of one.
   }
 
-  private static func lastOccurrence(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard haystack.count >= needle.count else { return nil }
-    var i = haystack.count - needle.count
-    while i >= 0 {
-      if haystack[i] == needle[0], haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-      i -= 1
-    }
-    return nil
-  }
-
   private static func afterLastMarker(_ marker: String, in text: String) -> String? {
     let bytes = Array(text.utf8)
-    guard let start = lastOccurrence(of: Array(marker.utf8), in: bytes) else { return nil }
+    guard let start = ByteSearch.last(Array(marker.utf8), in: bytes) else { return nil }
     let rest = String(decoding: bytes[(start + marker.utf8.count)...], as: UTF8.self).trimmingSpaces()
     return rest.isEmpty ? nil : rest
   }

@@ -41,9 +41,9 @@ private func isNewline(_ scalar: Unicode.Scalar) -> Bool {
 }
 
 extension String {
-  /// The first literal occurrence of `needle` (non-empty), compared byte for byte.
+  /// The first literal occurrence of `needle` (nil when it is empty), compared byte for byte.
   func literalRange(of needle: String) -> Range<String.Index>? {
-    guard let offset = Self.firstOffset(of: Array(needle.utf8), in: Array(utf8), from: 0) else { return nil }
+    guard !needle.isEmpty, let offset = ByteSearch.first(Array(needle.utf8), in: Array(utf8)) else { return nil }
     return utf8.index(startIndex, offsetBy: offset)..<utf8.index(startIndex, offsetBy: offset + needle.utf8.count)
   }
 
@@ -53,7 +53,7 @@ extension String {
   func replacingLiteral(_ needle: String, with replacement: String) -> String {
     let bytes = Array(utf8)
     let pattern = Array(needle.utf8)
-    guard var match = Self.firstOffset(of: pattern, in: bytes, from: 0) else { return self }
+    guard !pattern.isEmpty, var match = ByteSearch.first(pattern, in: bytes) else { return self }
     var result: [UInt8] = []
     result.reserveCapacity(bytes.count)
     var copied = 0
@@ -61,24 +61,35 @@ extension String {
       result.append(contentsOf: bytes[copied..<match])
       result.append(contentsOf: replacement.utf8)
       copied = match + pattern.count
-      guard let next = Self.firstOffset(of: pattern, in: bytes, from: copied) else { break }
+      guard let next = ByteSearch.first(pattern, in: bytes, from: copied) else { break }
       match = next
     }
     result.append(contentsOf: bytes[copied...])
     return String(decoding: result, as: UTF8.self)
   }
+}
 
-  /// The offset of the first occurrence of `needle` in `haystack` at or after `start`, or nil.
-  static func firstOffset(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-    guard let first = needle.first, haystack.count - start >= needle.count else { return nil }
+/// Literal search in UTF-8 bytes, shared by the math rule, literal format patterns and the text
+/// helpers above.
+enum ByteSearch {
+  /// The first offset at or after `start` where `needle` occurs (an empty needle: `start`).
+  static func first(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
+    guard let head = needle.first else { return start }
     var i = start
-    while i <= haystack.count - needle.count {
-      if haystack[i] == first {
-        var j = 1
-        while j < needle.count, haystack[i + j] == needle[j] { j += 1 }
-        if j == needle.count { return i }
-      }
+    while i + needle.count <= haystack.count {
+      if haystack[i] == head, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
       i += 1
+    }
+    return nil
+  }
+
+  /// The offset of the last occurrence of the non-empty `needle`, or nil.
+  static func last(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard let head = needle.first, haystack.count >= needle.count else { return nil }
+    var i = haystack.count - needle.count
+    while i >= 0 {
+      if haystack[i] == head, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+      i -= 1
     }
     return nil
   }
