@@ -25,6 +25,15 @@ public struct PairStrength: Sendable, Equatable {
     self.init(mean: mean, std: std, agreement: margins.isEmpty ? 0 : Double(agreeing) / Double(margins.count))
   }
 
+  /// One strength per pair from per-candidate member rewards laid out chosen, rejected, chosen, …
+  /// (as `EnsembleHead.memberRewards` of the pairs' texts gives them), margins divided by
+  /// `temperature`.
+  public static func pairs(memberRewards: [[Double]], temperature: Double = 1) -> [PairStrength] {
+    stride(from: 0, to: memberRewards.count - 1, by: 2).map { i in
+      PairStrength(margins: zip(memberRewards[i], memberRewards[i + 1]).map { ($0 - $1) / temperature })
+    }
+  }
+
   /// The ensemble's confidence in the direction of the preference: |mean| / std, how many of the
   /// members' standard deviations the mean strength lies from zero (a z-score; Φ of it is the
   /// share of a normal fitted to the members on the predicted side). Scale-free, unlike the std,
@@ -110,10 +119,7 @@ public enum PreferenceStrength {
       } else {
         perMember = model.head.rewards(features).map { [$0.value] }
       }
-      for offset in 0..<batch.count {
-        let margins = zip(perMember[2 * offset], perMember[2 * offset + 1]).map { ($0 - $1) / model.temperature }
-        strengths.append(PairStrength(margins: margins))
-      }
+      strengths += PairStrength.pairs(memberRewards: perMember, temperature: model.temperature)
     }
     return strengths
   }

@@ -102,10 +102,8 @@ public struct TrainingRun: Sendable {
     if let ensemble = head as? EnsembleHead, !validation.isEmpty {
       // Whether the members' confidence (|mean|/std of their margins) is informative on pairs
       // none of them trained on.
-      let rewards = ensemble.memberRewards(validation.flatMap { [$0.chosen, $0.rejected] })
-      let strengths = validation.indices.map { i in
-        PairStrength(margins: zip(rewards[2 * i], rewards[2 * i + 1]).map { $0 - $1 })
-      }
+      let strengths = PairStrength.pairs(
+        memberRewards: ensemble.memberRewards(validation.flatMap { [$0.chosen, $0.rejected] }))
       let thirds = ConfidenceThirds(
         measure: .signalToNoise, strengths: strengths, labels: validation.map(\.chosenProbability))
       metrics["validation_confident_third_accuracy"] = .double(thirds.mostConfidentAccuracy)
