@@ -82,37 +82,32 @@ public final class ServerMetrics: Sendable {
   public func render() -> String {
     let snapshot = state.withLock { $0 }
     var out = ""
-    out += "# HELP rewardkit_requests_total HTTP requests answered, by endpoint and status code.\n"
-    out += "# TYPE rewardkit_requests_total counter\n"
+    func header(_ name: String, _ type: String, _ help: String) {
+      out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+    }
+    header("rewardkit_requests_total", "counter", "HTTP requests answered, by endpoint and status code.")
     for (key, value) in snapshot.requests.sorted(by: { $0.key < $1.key }) {
       out += "rewardkit_requests_total{endpoint=\"\(key.endpoint)\",status=\"\(key.status)\"} \(value)\n"
     }
-    out += "# HELP rewardkit_items_total Items (candidates) scored, by endpoint.\n"
-    out += "# TYPE rewardkit_items_total counter\n"
+    header("rewardkit_items_total", "counter", "Items (candidates) scored, by endpoint.")
     for (endpoint, value) in snapshot.items.sorted(by: { $0.key < $1.key }) {
       out += "rewardkit_items_total{endpoint=\"\(endpoint)\"} \(value)\n"
     }
-    out += "# HELP rewardkit_errors_total Errors, by kind.\n"
-    out += "# TYPE rewardkit_errors_total counter\n"
+    header("rewardkit_errors_total", "counter", "Errors, by kind.")
     for (kind, value) in snapshot.errors.sorted(by: { $0.key < $1.key }) {
       out += "rewardkit_errors_total{kind=\"\(kind)\"} \(value)\n"
     }
-    out += "# HELP rewardkit_request_duration_seconds Time from request to response, by endpoint.\n"
-    out += "# TYPE rewardkit_request_duration_seconds histogram\n"
+    header("rewardkit_request_duration_seconds", "histogram", "Time from request to response, by endpoint.")
     for (endpoint, histogram) in snapshot.latency.sorted(by: { $0.key < $1.key }) {
       write(histogram, name: "rewardkit_request_duration_seconds", labels: "endpoint=\"\(endpoint)\",", into: &out)
     }
-    out += "# HELP rewardkit_batch_size Items per scoring batch (micro-batches merge concurrent requests).\n"
-    out += "# TYPE rewardkit_batch_size histogram\n"
+    header("rewardkit_batch_size", "histogram", "Items per scoring batch (micro-batches merge concurrent requests).")
     write(snapshot.batchSize, name: "rewardkit_batch_size", labels: "", into: &out)
-    out += "# HELP rewardkit_batch_duration_seconds Time to score one batch.\n"
-    out += "# TYPE rewardkit_batch_duration_seconds histogram\n"
+    header("rewardkit_batch_duration_seconds", "histogram", "Time to score one batch.")
     write(snapshot.batchSeconds, name: "rewardkit_batch_duration_seconds", labels: "", into: &out)
-    out += "# HELP rewardkit_queue_depth Items waiting to be scored.\n"
-    out += "# TYPE rewardkit_queue_depth gauge\n"
+    header("rewardkit_queue_depth", "gauge", "Items waiting to be scored.")
     out += "rewardkit_queue_depth \(snapshot.queuedItems)\n"
-    out += "# HELP rewardkit_in_flight_requests Requests being handled.\n"
-    out += "# TYPE rewardkit_in_flight_requests gauge\n"
+    header("rewardkit_in_flight_requests", "gauge", "Requests being handled.")
     out += "rewardkit_in_flight_requests \(snapshot.inFlightRequests)\n"
     return out
   }
