@@ -70,7 +70,8 @@ let package = Package(
     .testTarget(name: "RewardTensorTests", dependencies: ["RewardTensor"]),
     .testTarget(
       name: "RewardHeadsTests",
-      dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor", "RewardTestSupport"]),
+      dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor", "RewardTestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
     .testTarget(
       name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules", "RewardTestSupport"],

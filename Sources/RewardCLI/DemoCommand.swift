@@ -39,10 +39,11 @@ struct DemoCommand: AsyncParsableCommand {
     print("2. Train: Bradley–Terry head on hashed word 1–2-grams (2^18 buckets)")
     var configuration = TrainingConfiguration()
     configuration.seed = seed
-    let run = TrainingRun(featurizer: try HashedNGramFeaturizer(), configuration: configuration)
     let started = Date()
-    let (checkpoint, result) = try await run.run(
-      PreferenceDataset(files: hh.files, pairs: train), progress: trainingProgress(terminal))
+    let trained = try await RewardHeads.train(
+      BradleyTerryFamily(), data: TrainingData(pairs: PreferenceDataset(files: hh.files, pairs: train)),
+      featurizer: try HashedNGramFeaturizer(), configuration: configuration, progress: trainingProgress(terminal))
+    let (checkpoint, result) = (trained.checkpoint, trained.result)
     try checkpoint.save(to: out)
     print(
       "   best epoch \(result.bestEpoch) of \(result.history.count) in \(format(Date().timeIntervalSince(started), 1)) s; saved \(out)/"

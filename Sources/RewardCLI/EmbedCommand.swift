@@ -3,6 +3,8 @@ import Foundation
 import RewardBackbones
 import RewardCore
 
+extension Pooling: ExpressibleByArgument {}
+
 /// `reward embed`: texts in, embeddings out, so other tools can use RewardKit's encoder.
 struct EmbedCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -32,7 +34,7 @@ struct EmbedCommand: AsyncParsableCommand {
   var output = "-"
 
   @Option(help: "Pooling: mean, cls or last (default: the model's).")
-  var pooling: String?
+  var pooling: Pooling?
 
   @Flag(inversion: .prefixedNo, help: "L2-normalise embeddings (default: the model's).")
   var normalize: Bool?
@@ -56,9 +58,6 @@ struct EmbedCommand: AsyncParsableCommand {
   var quiet = false
 
   func validate() throws {
-    if let pooling, Pooling(rawValue: pooling) == nil {
-      throw ValidationError("--pooling must be mean, cls or last, not '\(pooling)'")
-    }
     if let maxLength, maxLength < 2 || maxLength > 512 {
       throw ValidationError("--max-length must be between 2 and 512")
     }
@@ -70,7 +69,7 @@ struct EmbedCommand: AsyncParsableCommand {
     let terminal = Terminal(quiet: quiet)
     let directory = try BackboneStore(cacheDirectory: cache).resolve(backbone)
     var encoder = try SentenceEncoder(
-      directory: directory, pooling: pooling.flatMap(Pooling.init(rawValue:)), normalize: normalize,
+      directory: directory, pooling: pooling, normalize: normalize,
       maxLength: maxLength)
     encoder.batchSize = batchSize
     if let threads { encoder.threadCount = threads }

@@ -3,6 +3,8 @@ import Foundation
 import RewardCore
 import RewardServer
 
+extension ServerConfiguration.LogFormat: ExpressibleByArgument {}
+
 struct ServeCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "serve",
@@ -59,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
   var scoringThreads: Int?
 
   @Option(help: "Log format: text or json (default text).")
-  var logFormat: String?
+  var logFormat: ServerConfiguration.LogFormat?
 
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
   var logLevel: String?
@@ -81,12 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
     if let maxQueuedItems { settings.maxQueuedItems = maxQueuedItems }
     if let requestTimeoutSeconds { settings.requestTimeoutSeconds = requestTimeoutSeconds }
     if let scoringThreads { settings.scoringThreads = scoringThreads }
-    if let logFormat {
-      guard let format = ServerConfiguration.LogFormat(rawValue: logFormat) else {
-        throw ConfigurationError("--log-format: expected text or json, found '\(logFormat)'")
-      }
-      settings.logFormat = format
-    }
+    if let logFormat { settings.logFormat = logFormat }
     if let logLevel { settings.logLevel = logLevel }
     try settings.validate()
     return settings

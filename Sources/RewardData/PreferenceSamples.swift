@@ -31,7 +31,10 @@ public struct PreferencePair: Sendable, Equatable {
     self.source = source
   }
 
-  public var isTie: Bool { chosenProbability == 0.5 }
+  public var isTie: Bool { Self.isTie(chosenProbability) }
+  /// Whether P(chosen ≻ rejected) = `chosenProbability` is a tie: the one test for labels that
+  /// no longer sit in a `PreferencePair` (feature pairs, validation labels).
+  public static func isTie(_ chosenProbability: Double) -> Bool { chosenProbability == 0.5 }
   public var isSoft: Bool { chosenProbability > 0.5 && chosenProbability < 1 }
 
   public var chosenCandidate: Candidate { Candidate(prompt: prompt, response: chosen) }

@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardData
 import RewardFeatures
 import RewardTensor
 
@@ -10,6 +11,8 @@ public struct GatedPair: Sendable {
   public var chosenScores: [Double]
   public var rejectedScores: [Double]
   public var chosenProbability: Double
+
+  public var isTie: Bool { PreferencePair.isTie(chosenProbability) }
 }
 
 /// Stage 2 of ArmoRM (Wang et al. 2024, "Interpretable Preferences via Multi-Objective Reward
@@ -106,7 +109,7 @@ public struct GatingObjective: TrainingObjective {
   public func evaluate(_ parameters: [Float], _ samples: [GatedPair]) -> (loss: Double, accuracy: Double) {
     var scratch = [Float](repeating: 0, count: parameterCount)
     let loss = samples.isEmpty ? 0 : lossAndGradient(parameters, batch: samples[...], gradient: &scratch)
-    let strict = samples.filter { $0.chosenProbability != 0.5 }
+    let strict = samples.filter { !$0.isTie }
     let correct = parameters.withUnsafeBufferPointer { p in strict.count(where: { margin(p, $0) > 0 }) }
     return (loss, strict.isEmpty ? 0 : Double(correct) / Double(strict.count))
   }

@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardData
 import RewardFeatures
 
 /// One training pair in feature space.
@@ -25,6 +26,8 @@ public struct FeaturePair: Sendable {
     self.prompt = prompt
     self.annotator = annotator
   }
+
+  public var isTie: Bool { PreferencePair.isTie(chosenProbability) }
 }
 
 /// The Bradley–Terry objective as TRL's RewardTrainer computes it, generalised to soft labels

@@ -42,7 +42,7 @@ public struct TrainingResult: Sendable {
   public var validationPairs: Int
   /// Wall-clock seconds of the optimisation (all epochs, including per-epoch evaluation).
   public var trainSeconds: Double
-  /// Set by `TrainingRun`: time spent turning texts into features, and how many texts.
+  /// Set by the head family: time spent turning texts into features, and how many texts.
   public var featurizeSeconds = 0.0
   public var featurizedTexts = 0
 
@@ -67,7 +67,7 @@ public struct BradleyTerryTrainer: Sendable {
   public func featurePairs(
     _ pairs: [PreferencePair], featurizer: any Featurizer, progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) async throws -> [FeaturePair] {
-    let usable = configuration.softLabels ? pairs : pairs.filter { !$0.isTie }
+    let usable = configuration.usablePairs(pairs)
     var result: [FeaturePair] = []
     result.reserveCapacity(usable.count)
     let chunk = 2048
@@ -78,7 +78,7 @@ public struct BradleyTerryTrainer: Sendable {
         result.append(
           FeaturePair(
             chosen: vectors[2 * offset], rejected: vectors[2 * offset + 1],
-            chosenProbability: configuration.softLabels ? pair.chosenProbability : 1,
+            chosenProbability: configuration.label(of: pair),
             margin: configuration.useMargins ? (pair.margin ?? 0) : 0))
       }
       progress?(.featurized(done: min(usable.count, start + chunk), total: usable.count))
@@ -90,20 +90,8 @@ public struct BradleyTerryTrainer: Sendable {
   public func train(
     _ data: [FeaturePair], dimension: Int, progress: (@Sendable (TrainingEvent) -> Void)? = nil
   ) throws -> TrainingResult {
-    let (train, validation) = Self.split(
-      data, validationFraction: configuration.validationFraction, seed: configuration.seed)
+    let (train, validation) = configuration.split.split(data, seed: configuration.seed)
     return try self.train(train: train, validation: validation, dimension: dimension, progress: progress)
-  }
-
-  /// The seeded train/validation split `train(_:dimension:)` uses (none for tiny data sets).
-  public static func split(
-    _ data: [FeaturePair], validationFraction: Double, seed: UInt64
-  ) -> (train: [FeaturePair], validation: [FeaturePair]) {
-    var generator = SeededGenerator(seed: seed)
-    var order = Array(data.indices)
-    generator.shuffle(&order)
-    let validationCount = data.count > 10 ? Int((Double(data.count) * validationFraction).rounded()) : 0
-    return (order.dropFirst(validationCount).map { data[$0] }, order.prefix(validationCount).map { data[$0] })
   }
 
   /// Trains on `train`, stopping early on `validation` (when given). With `bootstrap`, the
@@ -144,7 +132,7 @@ public struct BradleyTerryTrainer: Sendable {
         let rejected = Double(pair.rejected.dot(w))
         lossSum += loss.terms(chosenReward: chosen, rejectedReward: rejected, pair: pair).loss
         marginSum += chosen - rejected
-        if pair.chosenProbability != 0.5 {
+        if !pair.isTie {
           counted += 1
           if chosen > rejected { correct += 1 }
         }

@@ -9,9 +9,15 @@ import RewardTensor
 /// are identical to those right after training.
 public struct Checkpoint: Sendable {
   public static let formatName = "rewardkit-checkpoint"
-  public static let formatVersion: Int64 = 1
+  /// 2 added the weights checksum; 1 (no checksum) still loads.
+  public static let formatVersion: Int64 = 2
+  public static let readableVersions: ClosedRange<Int64> = 1...2
   public static let configFile = "config.json"
   public static let weightsFile = "model.safetensors"
+  /// Calibration temperatures outside this range are corrupt: 1e-300 would multiply rewards by
+  /// 1e300. The top is what `TemperatureCalibration.fit` can return (T = 1e11 and more for a
+  /// model with no signal on its validation split: rewards near 0, which is honest).
+  public static let temperatureRange: ClosedRange<Double> = 1e-6...1e100
 
   public var head: any CheckpointHead
   public var featurizer: JSONValue
@@ -30,58 +36,122 @@ public struct Checkpoint: Sendable {
     self.temperature = temperature
   }
 
-  public var config: JSONValue {
+  public var config: JSONValue { config(weightsChecksum: nil) }
+
+  func config(weightsChecksum: WeightsChecksum?) -> JSONValue {
     var headObject = JSONObject([("kind", .string(type(of: head).kind)), ("dimension", .int(Int64(head.dimension)))])
     for (key, value) in head.settings.entries { headObject[key] = value }
-    return [
-      "format": .string(Self.formatName), "format_version": .int(Self.formatVersion),
-      "rewardkit_version": .string(RewardKitVersion.current), "head": .object(headObject),
-      "calibration": ["temperature": .double(temperature)], "featurizer": featurizer, "training": training,
-      "metrics": metrics,
-    ]
+    var object = JSONObject([
+      ("format", .string(Self.formatName)), ("format_version", .int(Self.formatVersion)),
+      ("rewardkit_version", .string(RewardKitVersion.current)), ("head", .object(headObject)),
+      ("calibration", ["temperature": .double(temperature)]), ("featurizer", featurizer), ("training", training),
+      ("metrics", metrics),
+    ])
+    if let weightsChecksum { object["weights"] = weightsChecksum.json }
+    return .object(object)
   }
 
+  /// Writes the checkpoint so that a crash or kill at any moment leaves `directory` holding
+  /// either the previous checkpoint or the new one, never a mix: both files go into a fresh
+  /// sibling directory, which is then renamed into place.
   public func save(to directory: String) throws {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    let configText = PrettyJSON.format(config) + "\n"
-    try configText.write(toFile: directory + "/" + Self.configFile, atomically: true, encoding: .utf8)
-    try SafeTensorsWriter.write(
-      head.tensors, metadata: ["format": "pt", "rewardkit_head": type(of: head).kind],
-      to: directory + "/" + Self.weightsFile)
+    let weights = SafeTensorsWriter.encode(
+      head.tensors, metadata: ["format": "pt", "rewardkit_head": type(of: head).kind])
+    let configText = PrettyJSON.format(config(weightsChecksum: WeightsChecksum(of: weights))) + "\n"
+    try AtomicDirectory.replace(directory) { staging in
+      try weights.write(to: URL(fileURLWithPath: staging + "/" + Self.weightsFile))
+      try Data(configText.utf8).write(to: URL(fileURLWithPath: staging + "/" + Self.configFile))
+    }
   }
 
   public static func load(from directory: String) throws -> Checkpoint {
     let configPath = directory + "/" + configFile
-    guard FileManager.default.fileExists(atPath: configPath) else {
+    let weightsPath = directory + "/" + weightsFile
+    func fail(_ message: String) -> ConfigurationError { ConfigurationError("\(configPath): \(message)") }
+    guard let bytes = FileManager.default.contents(atPath: configPath) else {
+      if FileManager.default.fileExists(atPath: configPath) { throw fail("cannot read the file") }
       throw ConfigurationError("\(directory): not a RewardKit checkpoint (no \(configFile))")
     }
-    let text = try String(contentsOfFile: configPath, encoding: .utf8)
     let config: JSONValue
     do {
-      config = try JSONParser.parse(text)
+      config = try JSONParser.parse(bytes: Array(bytes))
     } catch {
-      throw ConfigurationError("\(configPath):\(error.line): malformed JSON: \(error.message)")
+      throw ConfigurationError("\(configPath):\(error.line):\(error.column): malformed JSON: \(error.message)")
     }
     guard let object = config.objectValue, object["format"]?.stringValue == formatName else {
-      throw ConfigurationError("\(configPath): field 'format': expected \"\(formatName)\"")
+      throw fail("field 'format': expected \"\(formatName)\"")
     }
+    let version = try formatVersion(of: object, fail: fail)
     guard let headObject = object["head"]?.objectValue, let kind = headObject["kind"]?.stringValue,
       case .int(let dimension) = headObject["dimension"], dimension > 0
     else {
-      throw ConfigurationError("\(configPath): field 'head': expected {\"kind\": string, \"dimension\": integer}")
+      throw fail("field 'head': expected {\"kind\": string, \"dimension\": integer > 0}")
     }
     guard let featurizer = object["featurizer"], featurizer.objectValue != nil else {
-      throw ConfigurationError("\(configPath): field 'featurizer': expected an object")
+      throw fail("field 'featurizer': expected an object")
     }
-    let temperature = object["calibration"]?.objectValue?["temperature"]?.doubleValue ?? 1
-    guard temperature > 0 else {
-      throw ConfigurationError("\(configPath): field 'calibration.temperature': expected a number > 0")
+    let temperature = try calibrationTemperature(of: object, fail: fail)
+    let weightBytes: Data
+    do {
+      weightBytes = try Data(contentsOf: URL(fileURLWithPath: weightsPath), options: .alwaysMapped)
+    } catch {
+      throw ConfigurationError("\(weightsPath): cannot read the weights (\(error.localizedDescription))")
     }
-    let weights = try SafeTensorsFile(path: directory + "/" + weightsFile)
-    let head = try HeadRegistry.load(kind: kind, settings: headObject, dimension: Int(dimension), weights: weights)
+    if let recorded = try WeightsChecksum(configValue: object["weights"], fail: fail) {
+      let actual = WeightsChecksum(of: weightBytes)
+      guard actual == recorded else {
+        throw ConfigurationError(
+          "\(weightsPath): checksum mismatch: config.json field 'weights' records \(recorded.summary), "
+            + "the file has \(actual.summary); the weights are corrupt or belong to another checkpoint")
+      }
+    } else if version >= 2 {
+      throw fail("field 'weights': missing; format_version \(version) records the weights' checksum")
+    }
+    let weights = try SafeTensorsFile(data: weightBytes, path: weightsPath)
+    try CheckpointWeights.validate(weights)
+    let head: any CheckpointHead
+    do {
+      head = try HeadRegistry.load(kind: kind, settings: headObject, dimension: Int(dimension), weights: weights)
+    } catch let error as ConfigurationError where !error.message.hasPrefix(directory) {
+      throw fail(error.message)
+    }
+    try CheckpointWeights.validateShapes(of: head, against: weights)
     return Checkpoint(
       head: head, featurizer: featurizer, training: object["training"] ?? .null, metrics: object["metrics"] ?? .null,
       temperature: temperature)
+  }
+
+  /// `format_version`, which must be one this RewardKit reads (absent means 1).
+  private static func formatVersion(
+    of object: JSONObject, fail: (String) -> ConfigurationError
+  ) throws(ConfigurationError) -> Int64 {
+    guard let value = object["format_version"] else { return 1 }
+    guard case .int(let version) = value, version >= 1 else {
+      throw fail("field 'format_version': expected a positive integer, found \(value.jsonText.prefix(40))")
+    }
+    guard version <= readableVersions.upperBound else {
+      throw fail(
+        "field 'format_version': \(version) was written by a newer RewardKit; this one (\(RewardKitVersion.current)) "
+          + "reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
+    }
+    return version
+  }
+
+  /// `calibration.temperature`: absent means 1; otherwise a finite number in `temperatureRange`.
+  private static func calibrationTemperature(
+    of object: JSONObject, fail: (String) -> ConfigurationError
+  ) throws(ConfigurationError) -> Double {
+    guard let calibration = object["calibration"] else { return 1 }
+    guard let calibrationObject = calibration.objectValue else {
+      throw fail("field 'calibration': expected an object, found \(calibration.typeName)")
+    }
+    guard let value = calibrationObject["temperature"] else { return 1 }
+    guard let temperature = value.doubleValue, temperature.isFinite, temperatureRange.contains(temperature) else {
+      throw fail(
+        "field 'calibration.temperature': expected a number in [\(temperatureRange.lowerBound), "
+          + "\(temperatureRange.upperBound)], found \(value.jsonText.prefix(40))")
+    }
+    return temperature
   }
 
   /// The checkpoint as a `RewardModel` (an error for pairwise-only heads).

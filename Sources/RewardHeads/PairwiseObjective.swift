@@ -38,7 +38,7 @@ extension PairwiseObjective {
       let p = min(max(probability(parameters, pair: pair), 1e-12), 1 - 1e-12)
       let t = pair.chosenProbability
       loss -= t * Foundation.log(p) + (1 - t) * Foundation.log(1 - p)
-      if t != 0.5 {
+      if !pair.isTie {
         counted += 1
         if p > 0.5 { correct += 1 }
       }
@@ -80,13 +80,27 @@ public struct ObjectiveTrainer: Sendable {
         let batch = train[step * configuration.batchSize..<min(train.count, (step + 1) * configuration.batchSize)]
         for i in gradient.indices { gradient[i] = 0 }
         let loss = objective.lossAndGradient(parameters, batch: batch, gradient: &gradient)
+        guard loss.isFinite else {
+          throw TrainingDiverged(
+            epoch: epoch, step: step + 1, what: "the loss is \(loss)", configuration: configuration)
+        }
         optimizer.update(&parameters, gradient: gradient)
         if step % 50 == 0 || step == steps - 1 {
           progress?(.step(epoch: epoch, done: step + 1, total: steps, loss: loss))
         }
       }
+      if let bad = parameters.firstIndex(where: { !$0.isFinite }) {
+        throw TrainingDiverged(
+          epoch: epoch, step: steps, what: "parameter \(bad) is \(parameters[bad])", configuration: configuration)
+      }
       let trainEval = objective.evaluate(parameters, train)
       let validationEval = validation.isEmpty ? nil : objective.evaluate(parameters, validation)
+      // Early stopping compares losses; a NaN compares false with everything and would leave no best epoch.
+      for (name, loss) in [("training", trainEval.loss), ("validation", validationEval?.loss ?? 0)] where !loss.isFinite
+      {
+        throw TrainingDiverged(
+          epoch: epoch, step: steps, what: "the \(name) loss is \(loss)", configuration: configuration)
+      }
       let metrics = EpochMetrics(
         epoch: epoch, trainLoss: trainEval.loss, trainAccuracy: trainEval.accuracy,
         validationLoss: validationEval?.loss, validationAccuracy: validationEval?.accuracy,
@@ -104,6 +118,29 @@ public struct ObjectiveTrainer: Sendable {
       }
     }
     return (best.parameters, history, best.epoch)
+  }
+}
+
+/// Training stopped because the loss or the weights stopped being finite numbers: almost always a
+/// learning rate too large for the data (the updates overshoot and grow without bound).
+public struct TrainingDiverged: Error, Sendable, Equatable, CustomStringConvertible {
+  public var epoch: Int
+  /// Mini-batch within the epoch (1-based) where it was noticed.
+  public var step: Int
+  /// What was not finite.
+  public var what: String
+  public var learningRate: Float
+
+  init(epoch: Int, step: Int, what: String, configuration: TrainingConfiguration) {
+    self.epoch = epoch
+    self.step = step
+    self.what = what
+    self.learningRate = configuration.learningRate
+  }
+
+  public var description: String {
+    "training diverged in epoch \(epoch) (mini-batch \(step)): \(what); "
+      + "the learning rate \(learningRate) is probably too large, try a smaller one (e.g. \(learningRate / 10))"
   }
 }
 

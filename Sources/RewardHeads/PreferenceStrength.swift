@@ -85,7 +85,7 @@ public struct ConfidenceThirds: Sendable, Equatable {
   /// pair counts as right when its mean strength has the label's direction (0 is wrong).
   public init(measure: ConfidenceMeasure, strengths: [PairStrength], labels: [Double]) {
     precondition(strengths.count == labels.count)
-    let strict = strengths.indices.filter { labels[$0] != 0.5 }
+    let strict = strengths.indices.filter { !PreferencePair.isTie(labels[$0]) }
     let kept = strict.map { strengths[$0] }
     let order = measure.order(kept).map { strict[$0] }
     let third = order.count / 3

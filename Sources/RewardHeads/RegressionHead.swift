@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardData
 import RewardFeatures
 import RewardTensor
 
@@ -159,7 +160,7 @@ public struct RegressionObjective: TrainingObjective {
               right += 1
             }
           }
-        case .pair(let pair) where pair.chosenProbability != 0.5:
+        case .pair(let pair) where !pair.isTie:
           counted += 1
           if reward(outputs(p, pair.chosen)) > reward(outputs(p, pair.rejected)) { right += 1 }
         case .pair: break

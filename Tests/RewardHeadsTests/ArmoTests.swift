@@ -93,10 +93,13 @@ import Testing
     configuration.epochs = 40
     configuration.learningRate = 0.05
     configuration.weightDecay = 0
-    let run = ArmoRun(featurizer: try HashedNGramFeaturizer(features), configuration: configuration, gateHidden: 8)
-    let (checkpoint, _) = try await run.run(
-      rated: RatedDataset(attributes: ["alpha", "beta"], samples: rated, skipped: []),
-      pairs: PreferenceDataset(pairs: pairs))
+    let checkpoint = try await train(
+      ArmoFamily(gateHidden: 8),
+      data: TrainingData(
+        pairs: PreferenceDataset(pairs: pairs),
+        rated: RatedDataset(attributes: ["alpha", "beta"], samples: rated, skipped: [])),
+      featurizer: try HashedNGramFeaturizer(features), configuration: configuration
+    ).checkpoint
     let accuracy = checkpoint.metrics.objectValue?["validation_accuracy"]?.doubleValue ?? 0
     #expect(accuracy > 0.9, "validation accuracy \(accuracy)")
     let model = try checkpoint.rewardModel(name: "armo")

@@ -45,10 +45,11 @@ import Testing
     features.buckets = 1 << 12
     var configuration = TrainingConfiguration()
     configuration.epochs = 4
-    let run = TrainingRun(
-      featurizer: try HashedNGramFeaturizer(features), configuration: configuration,
-      family: .ensemble(members: 3, aggregation: .conservative(k: 1)), calibrate: true)
-    let (checkpoint, _) = try await run.run(tinyData())
+    let checkpoint = try await train(
+      EnsembleFamily(members: 3, aggregation: .conservative(k: 1), calibrate: true),
+      data: TrainingData(pairs: tinyData()), featurizer: try HashedNGramFeaturizer(features),
+      configuration: configuration
+    ).checkpoint
     let directory = NSTemporaryDirectory() + "rewardkit-ensemble-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try checkpoint.save(to: directory)
@@ -75,8 +76,9 @@ import Testing
   }
 
   @Test func singleHeadCheckpointRoundTripsExactly() async throws {
-    let run = TrainingRun(featurizer: try HashedNGramFeaturizer(), configuration: TrainingConfiguration())
-    let (checkpoint, _) = try await run.run(tinyData())
+    let checkpoint = try await train(
+      BradleyTerryFamily(), data: TrainingData(pairs: tinyData()), featurizer: try HashedNGramFeaturizer()
+    ).checkpoint
     let directory = NSTemporaryDirectory() + "rewardkit-bt-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try checkpoint.save(to: directory)

@@ -52,10 +52,9 @@ struct NumberListFeaturizer: Featurizer {
   @Test func confidenceRanksTheNoisyPairsLeastConfident() async throws {
     let featurizer = NumberListFeaturizer(dimension: Self.dimension)
     let train = PreferenceDataset(pairs: Self.pairs(clean: 600, noisy: 600, seed: 1))
-    let run = TrainingRun(
-      featurizer: featurizer, configuration: TrainingConfiguration(),
-      family: .ensemble(members: 5, aggregation: .mean))
-    let (checkpoint, _) = try await run.run(train)
+    let checkpoint = try await RewardHeads.train(
+      EnsembleFamily(members: 5, aggregation: .mean), data: TrainingData(pairs: train), featurizer: featurizer
+    ).checkpoint
     let head = try #require(checkpoint.head as? EnsembleHead)
     let model = try HeadRewardModel(name: "ensemble", featurizer: featurizer, head: head)
 

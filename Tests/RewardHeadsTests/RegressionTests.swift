@@ -79,9 +79,10 @@ import Testing
     features.buckets = 1 << 12
     var configuration = TrainingConfiguration()
     configuration.epochs = 3
-    let run = RegressionRun(
-      featurizer: try HashedNGramFeaturizer(features), configuration: configuration, coefficients: [1])
-    let (checkpoint, _) = try await run.run(rated: rated)
+    let checkpoint = try await train(
+      RegressionFamily(rewardWeights: ["compliance": 1]), data: TrainingData(rated: rated),
+      featurizer: try HashedNGramFeaturizer(features), configuration: configuration
+    ).checkpoint
     let directory = NSTemporaryDirectory() + "rewardkit-regression-" + UUID().uuidString
     defer { try? FileManager.default.removeItem(atPath: directory) }
     try checkpoint.save(to: directory)

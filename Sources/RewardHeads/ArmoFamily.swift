@@ -3,32 +3,45 @@ import RewardCore
 import RewardData
 import RewardFeatures
 
-/// Trains an ArmoRM end to end: stage 1, one ridge probe per rated objective on the frozen
+/// ArmoRM, trained end to end: stage 1, one ridge probe per rated objective on the frozen
 /// features (λ chosen on a validation split); optional decorrelation from a verbosity objective;
 /// stage 2, the gate on preference pairs with the Bradley–Terry loss.
-public struct ArmoRun: Sendable {
-  public var featurizer: any Featurizer
-  public var configuration: TrainingConfiguration
+public struct ArmoFamily: HeadFamily {
+  public static let name = "armo"
+  public static let input = TrainingInput.pairsAndRated
+  public var objective: String { "armo" }
+  /// The rated attribute that measures verbosity; the others are decorrelated from it.
   public var verbosityAttribute: String?
   public var correlationThreshold: Double
   public var gateHidden: Int
   public var gateTemperature: Double
 
   public init(
-    featurizer: any Featurizer, configuration: TrainingConfiguration, verbosityAttribute: String? = nil,
-    correlationThreshold: Double = 0.03, gateHidden: Int = 16, gateTemperature: Double = 1
+    verbosityAttribute: String? = nil, correlationThreshold: Double = 0.03, gateHidden: Int = 16,
+    gateTemperature: Double = 1
   ) {
-    self.featurizer = featurizer
-    self.configuration = configuration
     self.verbosityAttribute = verbosityAttribute
     self.correlationThreshold = correlationThreshold
     self.gateHidden = gateHidden
     self.gateTemperature = gateTemperature
   }
 
-  public func run(
-    rated: RatedDataset, pairs: PreferenceDataset, progress: (@Sendable (TrainingEvent) -> Void)? = nil
-  ) async throws -> (checkpoint: Checkpoint, result: TrainingResult) {
+  public func validate() throws(ConfigurationError) {
+    guard correlationThreshold > 0 && correlationThreshold < 1 else {
+      throw ConfigurationError("the correlation threshold must be in (0, 1), got \(correlationThreshold)")
+    }
+    guard gateHidden >= 1 else { throw ConfigurationError("the gate needs at least 1 hidden unit, got \(gateHidden)") }
+    guard gateTemperature > 0 && gateTemperature.isFinite else {
+      throw ConfigurationError("the gate temperature must be a number > 0, got \(gateTemperature)")
+    }
+  }
+
+  public func train(
+    _ data: TrainingData, featurizer: any Featurizer, configuration: TrainingConfiguration,
+    progress: (@Sendable (TrainingEvent) -> Void)?
+  ) async throws -> TrainedModel {
+    let rated = try data.requireRated(name)
+    let pairs = try data.requirePairs(name)
     let started = Date()
     let dimension = featurizer.dimension
     let objectives = rated.attributes.count
@@ -42,11 +55,10 @@ public struct ArmoRun: Sendable {
 
     // Stage 1: ridge probes.
     let ratedFeatures = try await featurizer.features(for: rated.samples.map(\.candidate))
+    // Ridge needs a validation part to choose λ, so at least a tenth is held out however small the data.
     var generator = SeededGenerator(seed: configuration.seed)
-    var order = Array(rated.samples.indices)
-    generator.shuffle(&order)
-    let validationCount = Int((Double(order.count) * max(configuration.validationFraction, 0.1)).rounded())
-    let validationSet = Set(order.prefix(validationCount))
+    let probeSplit = ValidationSplit(fraction: max(configuration.validationFraction, 0.1), minimumCount: 0)
+    let validationSet = Set(probeSplit.indices(count: rated.samples.count, using: &generator).validation)
     var probes: [Float] = []
     var biases: [Float] = []
     var probeMetrics: [JSONValue] = []
@@ -98,31 +110,28 @@ public struct ArmoRun: Sendable {
     head = ArmoHead(
       objectiveNames: rated.attributes, probes: probes, probeBiases: biases, decorrelation: decorrelation,
       verbosityIndex: verbosityIndex, gate: gate, gateParameters: [])
-    let usable = configuration.softLabels ? pairs.allPairs : pairs.allPairs.filter { !$0.isTie }
+    let usable = configuration.usablePairs(pairs.allPairs)
     let responses = try await featurizer.features(for: usable.flatMap { [$0.chosenCandidate, $0.rejectedCandidate] })
     let prompts = try await featurizer.promptFeatures(for: usable.map(\.prompt))
     let gated = usable.indices.map { i in
       GatedPair(
         prompt: prompts[i], chosenScores: head.objectiveScores(responses[2 * i]),
         rejectedScores: head.objectiveScores(responses[2 * i + 1]),
-        chosenProbability: configuration.softLabels ? usable[i].chosenProbability : 1)
+        chosenProbability: configuration.label(of: usable[i]))
     }
     let featurizeSeconds = Date().timeIntervalSince(started)
-    var shuffled = Array(gated.indices)
-    generator.shuffle(&shuffled)
-    let pairValidationCount =
-      gated.count > 10 ? Int((Double(gated.count) * configuration.validationFraction).rounded()) : 0
+    // The pairs' split continues the probes' generator.
+    let (trainPairs, validationPairs) = configuration.split.split(gated, using: &generator)
     let fitStarted = Date()
     let fit = try ObjectiveTrainer(configuration: configuration).train(
-      gate, train: shuffled.dropFirst(pairValidationCount).map { gated[$0] },
-      validation: shuffled.prefix(pairValidationCount).map { gated[$0] }, progress: progress)
+      gate, train: trainPairs, validation: validationPairs, progress: progress)
     head = ArmoHead(
       objectiveNames: rated.attributes, probes: probes, probeBiases: biases, decorrelation: decorrelation,
       verbosityIndex: verbosityIndex, gate: gate, gateParameters: fit.parameters)
 
     var result = TrainingResult(
-      weights: [], history: fit.history, bestEpoch: fit.bestEpoch, trainPairs: gated.count - pairValidationCount,
-      validationPairs: pairValidationCount, trainSeconds: Date().timeIntervalSince(fitStarted))
+      weights: [], history: fit.history, bestEpoch: fit.bestEpoch, trainPairs: trainPairs.count,
+      validationPairs: validationPairs.count, trainSeconds: Date().timeIntervalSince(fitStarted))
     result.featurizeSeconds = featurizeSeconds
     result.featurizedTexts = ratedFeatures.count + responses.count + prompts.count
     let best = fit.history[fit.bestEpoch - 1]
@@ -134,14 +143,14 @@ public struct ArmoRun: Sendable {
     ])
     if let accuracy = best.validationAccuracy { metrics["validation_accuracy"] = .double(accuracy) }
     if let loss = best.validationLoss { metrics["validation_loss"] = .double(loss) }
-    let training: JSONValue = [
-      "objective": "armo", "configuration": configuration.json,
-      "rated_samples": .int(Int64(rated.samples.count)), "pairs": .int(Int64(usable.count)),
-      "correlation_threshold": .double(correlationThreshold),
-      "pair_files": .array(pairs.files.map { ["path": .string($0.path), "format": .string($0.format.rawValue)] }),
-    ]
-    return (
-      Checkpoint(head: head, featurizer: featurizer.descriptor, training: training, metrics: .object(metrics)), result
-    )
+    let extra = JSONObject([
+      ("rated_samples", .int(Int64(rated.samples.count))), ("pairs", .int(Int64(usable.count))),
+      ("correlation_threshold", .double(correlationThreshold)),
+    ])
+    let checkpoint = Checkpoint(
+      head: head, featurizer: featurizer.descriptor,
+      training: trainingRecord(self, configuration: configuration, pairs: pairs, extra: extra),
+      metrics: .object(metrics))
+    return TrainedModel(checkpoint: checkpoint, result: result)
   }
 }
