@@ -12,6 +12,9 @@ import Testing
 @Suite struct CheckpointSafetyTests {
   func directory() -> String { NSTemporaryDirectory() + "rewardkit-safety-" + UUID().uuidString }
 
+  /// 16 weights (the smallest hashed featurizer) counting up from `first`.
+  func weights(_ first: Float) -> [Float] { (0..<16).map { first + Float($0) } }
+
   func linearCheckpoint(_ weights: [Float], temperature: Double = 1) throws -> Checkpoint {
     var features = HashedNGramFeaturizer.Configuration()
     features.buckets = weights.count
@@ -60,11 +63,11 @@ import Testing
     let parent = directory()
     let path = parent + "/ckpt"
     defer { try? FileManager.default.removeItem(atPath: parent) }
-    try linearCheckpoint([1, 2, 3, 4]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     try "stale".write(toFile: path + "/stale.txt", atomically: true, encoding: .utf8)
-    try linearCheckpoint([5, 6, 7, 8]).save(to: path)
+    try linearCheckpoint(weights(5)).save(to: path)
     let loaded = try #require(try Checkpoint.load(from: path).head as? LinearHead)
-    #expect(loaded.weights == [5, 6, 7, 8])
+    #expect(loaded.weights == weights(5))
     #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["ckpt"])
     #expect(!FileManager.default.fileExists(atPath: path + "/stale.txt"))
   }
@@ -75,7 +78,7 @@ import Testing
     let parent = directory()
     let path = parent + "/ckpt"
     defer { try? FileManager.default.removeItem(atPath: parent) }
-    try linearCheckpoint([1, 2, 3, 4]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     struct Interrupted: Error {}
     #expect(throws: Interrupted.self) {
       try AtomicDirectory.replace(path) { staging in
@@ -84,7 +87,7 @@ import Testing
       }
     }
     let loaded = try #require(try Checkpoint.load(from: path).head as? LinearHead)
-    #expect(loaded.weights == [1, 2, 3, 4])
+    #expect(loaded.weights == weights(1))
     #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["ckpt"])
   }
 
@@ -92,7 +95,7 @@ import Testing
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
     try "not a checkpoint".write(toFile: path, atomically: true, encoding: .utf8)
-    #expect(throws: ConfigurationError.self) { try linearCheckpoint([1]).save(to: path) }
+    #expect(throws: ConfigurationError.self) { try linearCheckpoint(weights(1)).save(to: path) }
     #expect(try String(contentsOfFile: path, encoding: .utf8) == "not a checkpoint")
   }
 
@@ -118,7 +121,7 @@ import Testing
   @Test func aNewerFormatVersionIsRejectedByName() throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try linearCheckpoint([1, 2]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     var config = try configObject(path)
     config["format_version"] = .int(99)
     try writeConfig(config, path)
@@ -133,7 +136,7 @@ import Testing
   func badCalibrationTemperaturesAreErrors(_ value: JSONValue, _ found: String) throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try linearCheckpoint([1, 2]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     var config = try configObject(path)
     config["calibration"] = ["temperature": value]
     try writeConfig(config, path)
@@ -146,7 +149,7 @@ import Testing
   /// Weights replaced by hand (checksum removed, as a version-1 checkpoint has none).
   func checkpointWithWeights(_ data: Data) throws -> String {
     let path = directory()
-    try linearCheckpoint([1, 2, 3, 4]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     var config = try configObject(path)
     config["weights"] = nil
     config["format_version"] = .int(1)
@@ -171,18 +174,18 @@ import Testing
 
   @Test func nonFiniteWeightsAndWrongShapesAreErrors() throws {
     let nan = try checkpointWithWeights(
-      SafeTensorsWriter.encode([NamedTensor(name: "head.weight", shape: [4], values: [1, .nan, 3, 4])]))
+      SafeTensorsWriter.encode([NamedTensor(name: "head.weight", shape: [16], values: [1, .nan] + weights(3).dropLast(2))]))
     defer { try? FileManager.default.removeItem(atPath: nan) }
     #expect(loadError(nan).contains("tensor 'head.weight' holds nan at index 1; weights must be finite"))
 
     let shaped = try checkpointWithWeights(
-      SafeTensorsWriter.encode([NamedTensor(name: "head.weight", shape: [2, 2], values: [1, 2, 3, 4])]))
+      SafeTensorsWriter.encode([NamedTensor(name: "head.weight", shape: [4, 4], values: weights(1))]))
     defer { try? FileManager.default.removeItem(atPath: shaped) }
-    #expect(loadError(shaped).contains("tensor 'head.weight' has shape [2, 2]; config.json's head expects [4]"))
+    #expect(loadError(shaped).contains("tensor 'head.weight' has shape [4, 4]; config.json's head expects [16]"))
 
     let extra = try checkpointWithWeights(
       SafeTensorsWriter.encode([
-        NamedTensor(name: "head.weight", shape: [4], values: [1, 2, 3, 4]),
+        NamedTensor(name: "head.weight", shape: [16], values: weights(1)),
         NamedTensor(name: "head.bias", shape: [1], values: [0]),
       ]))
     defer { try? FileManager.default.removeItem(atPath: extra) }
@@ -193,7 +196,7 @@ import Testing
   @Test func invalidUTF8InConfigIsALocatedError() throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try linearCheckpoint([1, 2]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path + "/config.json")))
     let quote = try #require(bytes.firstIndex(of: UInt8(ascii: "r")))  // inside the key "format", line 2
     bytes[quote] = 0xFF
@@ -207,7 +210,7 @@ import Testing
   @Test func headSettingErrorsNameTheConfigFile() throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
-    try linearCheckpoint([1, 2]).save(to: path)
+    try linearCheckpoint(weights(1)).save(to: path)
     var config = try configObject(path)
     var head = try #require(config["head"]?.objectValue)
     head["kind"] = "ensemble"
