@@ -70,6 +70,17 @@ public struct Checkpoint: Sendable {
     func fail(_ message: String) -> ConfigurationError { ConfigurationError("\(configPath): \(message)") }
     guard let bytes = FileManager.default.contents(atPath: configPath) else {
       if FileManager.default.fileExists(atPath: configPath) { throw fail("cannot read the file") }
+      let target = URL(fileURLWithPath: directory).standardizedFileURL
+      let parent = target.deletingLastPathComponent().path
+      if !FileManager.default.fileExists(atPath: directory),
+        let previous = AtomicDirectory.leftovers(of: target.lastPathComponent, in: parent).first(where: {
+          $0.contains(".old-")
+        })
+      {
+        throw ConfigurationError(
+          "\(directory): missing; a save was interrupted and left the previous checkpoint in "
+            + "\(parent)/\(previous): rename it back to \(target.lastPathComponent)")
+      }
       throw ConfigurationError("\(directory): not a RewardKit checkpoint (no \(configFile))")
     }
     let config: JSONValue

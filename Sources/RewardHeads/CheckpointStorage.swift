@@ -112,6 +112,7 @@ enum AtomicDirectory {
     guard !exists || isDirectory.boolValue else {
       throw ConfigurationError("\(path): exists and is not a directory; not overwriting it with a checkpoint")
     }
+    removeLeftovers(of: name, in: parent, targetExists: exists)
     let token = UUID().uuidString.prefix(8)
     let staging = parent + "/.\(name).new-\(token)"
     try files.createDirectory(atPath: staging, withIntermediateDirectories: false)
@@ -142,6 +143,20 @@ enum AtomicDirectory {
       throw error
     }
     try? files.removeItem(atPath: aside)
+  }
+
+  /// Siblings a killed save left behind. A `.new-` one is never the only copy of a checkpoint (it
+  /// is either unfinished or, after an exchange, the replaced one); an `.old-` one is, while the
+  /// target is missing (killed between the fallback's two renames), so it is kept then.
+  static func leftovers(of name: String, in parent: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
+    return entries.filter { $0.hasPrefix(".\(name).new-") || $0.hasPrefix(".\(name).old-") }.sorted()
+  }
+
+  private static func removeLeftovers(of name: String, in parent: String, targetExists: Bool) {
+    for entry in leftovers(of: name, in: parent) where targetExists || entry.hasPrefix(".\(name).new-") {
+      try? FileManager.default.removeItem(atPath: parent + "/" + entry)
+    }
   }
 
   private static func move(_ from: String, _ to: String) throws {

@@ -48,12 +48,14 @@ public struct TrainingData: Sendable {
     self.rated = rated
   }
 
-  func requirePairs(_ family: String) throws(ConfigurationError) -> PreferenceDataset {
+  /// The pairs, or an error naming the family that needs them.
+  public func requirePairs(_ family: String) throws(ConfigurationError) -> PreferenceDataset {
     guard let pairs else { throw ConfigurationError("the \(family) head trains on preference pairs; none were given") }
     return pairs
   }
 
-  func requireRated(_ family: String) throws(ConfigurationError) -> RatedDataset {
+  /// The rated responses, or an error naming the family that needs them.
+  public func requireRated(_ family: String) throws(ConfigurationError) -> RatedDataset {
     guard let rated else { throw ConfigurationError("the \(family) head needs rated responses; none were given") }
     return rated
   }
@@ -150,7 +152,7 @@ extension TrainingConfiguration {
 }
 
 /// The `training` object of a checkpoint: what every family records, plus its own fields.
-func trainingRecord(
+public func trainingRecord(
   _ family: some HeadFamily, configuration: TrainingConfiguration, pairs: PreferenceDataset?,
   extra: JSONObject = JSONObject()
 ) -> JSONValue {

@@ -91,6 +91,24 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["ckpt"])
   }
 
+  /// What a kill leaves beside the checkpoint is cleaned up by the next save, and a kill between
+  /// the fallback's two renames (old moved aside, new not yet in place) is named on load.
+  @Test func leftoversOfAKilledSaveAreCleanedOrNamed() throws {
+    let parent = directory()
+    let path = parent + "/ckpt"
+    defer { try? FileManager.default.removeItem(atPath: parent) }
+    try linearCheckpoint(weights(1)).save(to: path)
+    try FileManager.default.copyItem(atPath: path, toPath: parent + "/.ckpt.new-dead0001")
+    try FileManager.default.moveItem(atPath: path, toPath: parent + "/.ckpt.old-dead0002")
+    let message = loadError(path)
+    #expect(message.contains("a save was interrupted and left the previous checkpoint in"), "\(message)")
+    #expect(message.contains(".ckpt.old-dead0002: rename it back to ckpt"), "\(message)")
+    try linearCheckpoint(weights(5)).save(to: path)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: parent).sorted() == [".ckpt.old-dead0002", "ckpt"])
+    try linearCheckpoint(weights(7)).save(to: path)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["ckpt"])
+  }
+
   @Test func aPathThatIsAFileIsNotOverwritten() throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -174,7 +192,9 @@ import Testing
 
   @Test func nonFiniteWeightsAndWrongShapesAreErrors() throws {
     let nan = try checkpointWithWeights(
-      SafeTensorsWriter.encode([NamedTensor(name: "head.weight", shape: [16], values: [1, .nan] + weights(3).dropLast(2))]))
+      SafeTensorsWriter.encode([
+        NamedTensor(name: "head.weight", shape: [16], values: [1, .nan] + weights(3).dropLast(2))
+      ]))
     defer { try? FileManager.default.removeItem(atPath: nan) }
     #expect(loadError(nan).contains("tensor 'head.weight' holds nan at index 1; weights must be finite"))
 
