@@ -71,11 +71,13 @@ let package = Package(
     .testTarget(
       name: "RewardHeadsTests",
       dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor", "RewardTestSupport"]),
-    .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
+    // The CLI tests run the `reward` executable: depending on it builds it before them.
+    .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI", "reward", "RewardTestSupport"]),
     .testTarget(
       name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules", "RewardTestSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
     .testTarget(

@@ -133,6 +133,7 @@ public enum EvaluationSuite {
     result.seconds = Date().timeIntervalSince(started)
     result.scoringSeconds = scorer.clock.seconds
     result.candidatesScored = scorer.clock.candidates
+    if scorer.nonFinite == .countAsInvalid { result.nonFiniteRewards = scorer.clock.nonFinite }
     return result
   }
 }
