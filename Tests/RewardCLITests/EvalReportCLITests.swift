@@ -10,8 +10,9 @@ import Testing
   static let natural = Paths.shared("data/preference/llmbar-natural.json")
   static let adversarial = Paths.shared("data/preference/llmbar-adversarial-neighbor.json")
 
-  /// A spec whose total overflows to +∞ on every response (two maximal weights): a model that
-  /// gives a non-finite reward, as a checkpoint with NaN weights would.
+  /// A spec whose total overflows on every response (two maximal weights: the weights' sum is +∞,
+  /// and the weighted total ∞ · ∞/∞ is NaN): a model that gives a non-finite reward, as a
+  /// checkpoint with NaN weights would.
   static let overflowingSpec = """
     components:
       - {kind: format, name: a, pattern: '[\\s\\S]', weight: 1.0e308}
@@ -91,13 +92,13 @@ import Testing
       in: directory)
     let strict = try RewardBinary.run(["score", "--spec", spec, input])
     #expect(strict.status == 1, "\(strict.stderr)")
-    #expect(strict.stderr.contains("model 'overflow' gave a non-finite reward (+inf) for \(input):1"))
+    #expect(strict.stderr.contains("model 'overflow' gave a non-finite reward (NaN) for \(input):1"))
     #expect(!strict.stdout.contains("null"))
     let marked = try RewardBinary.run(["score", "--spec", spec, "--keep-non-finite", input])
     #expect(marked.status == 0, "\(marked.stderr)")
     let lines = marked.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue }
     #expect(lines.count == 2)
-    #expect(lines.allSatisfy { $0["reward"] == .null && $0["invalid"] == "non-finite reward: +inf" })
+    #expect(lines.allSatisfy { $0["reward"] == .null && $0["invalid"] == "non-finite reward: NaN" })
     #expect(marked.stderr.contains("2 records got a non-finite reward"))
   }
 
@@ -108,7 +109,7 @@ import Testing
     let strict = try RewardBinary.run(["eval", "--model", spec, "--no-cache", "--quiet", Self.natural])
     // An error exit (1), not a signal: the old main died with SIGILL in the calibration bins.
     #expect(strict.status == 1, "\(strict.stderr)")
-    #expect(strict.stderr.contains("model 'overflow' gave a non-finite reward (+inf) for \(Self.natural)"))
+    #expect(strict.stderr.contains("model 'overflow' gave a non-finite reward (NaN) for \(Self.natural)"))
     let counted = try RewardBinary.run([
       "eval", "--model", spec, "--no-cache", "--quiet", "--json", "--allow-non-finite", Self.natural,
     ])

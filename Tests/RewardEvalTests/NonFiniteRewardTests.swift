@@ -69,7 +69,9 @@ struct BrokenModel: RewardModel {
   @Test func nonFiniteScoresAreNotCached() async throws {
     let directory = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let candidates = [Candidate(prompt: [.user("p")], response: "bad"), Candidate(prompt: [.user("p")], response: "good")]
+    let candidates = [
+      Candidate(prompt: [.user("p")], response: "bad"), Candidate(prompt: [.user("p")], response: "good"),
+    ]
     let broken = BatchScorer(
       model: BrokenModel(marker: "bad"), cacheDirectory: directory, cacheKey: "m", nonFinite: .countAsInvalid)
     let scores = try await broken.score(candidates)
