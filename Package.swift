@@ -79,7 +79,7 @@ let package = Package(
     .testTarget(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

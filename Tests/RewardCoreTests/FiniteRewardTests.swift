@@ -29,3 +29,13 @@ import Testing
     #expect(error?.description == "model 'spec' gave a non-finite component 'length' of the reward (NaN) for item 1")
   }
 }
+
+/// One cache-root lookup for backbones and score caches.
+@Suite struct CacheRootTests {
+  @Test func followsTheEnvironment() {
+    #expect(CacheRoot.path(environment: ["REWARDKIT_CACHE": "/data/rk", "HOME": "/home/x"]) == "/data/rk")
+    #expect(CacheRoot.path(environment: ["REWARDKIT_CACHE": "", "HOME": "/home/x"]) == "/home/x/.cache/rewardkit")
+    #expect(CacheRoot.folder("scores", environment: ["HOME": "/home/x"]) == "/home/x/.cache/rewardkit/scores")
+    #expect(CacheRoot.folder("scores", explicit: "/tmp/s", environment: ["HOME": "/home/x"]) == "/tmp/s")
+  }
+}
