@@ -128,7 +128,7 @@ public enum PairwiseEvaluation {
     let scorer = scorer ?? BatchScorer(model: model, batchSize: batchSize)
     let rewards = try await scorer.score(
       pairs.flatMap { [$0.chosenCandidate, $0.rejectedCandidate] },
-      item: { "\(pairs[$0 / 2].source) (\($0 % 2 == 0 ? "chosen" : "rejected") response)" }, progress: progress)
+      item: { describe(pairs[$0 / 2], $0 % 2 == 0 ? "chosen" : "rejected") }, progress: progress)
     let scored = pairs.indices.map { i in
       ScoredPair(
         chosenReward: rewards[2 * i], rejectedReward: rewards[2 * i + 1],
@@ -136,6 +136,11 @@ public enum PairwiseEvaluation {
         chosenLength: wordCount(pairs[i].chosen), rejectedLength: wordCount(pairs[i].rejected))
     }
     return report(model: model.name, scored: scored, skipped: skipped, options: options)
+  }
+
+  /// A pair's place for error messages: file:line, its id when it has one, and which response.
+  static func describe(_ pair: PreferencePair, _ response: String) -> String {
+    "\(pair.source)\(pair.id.map { " (id \($0))" } ?? "") (\(response) response)"
   }
 
   /// The report from already scored pairs (pure: what the tests check).

@@ -101,6 +101,7 @@ enum Paths {
     ])
     #expect(result.status == 0)
     let json = try JSONParser.parse(result.stdout).objectValue
+    #expect(json?["schema_version"] == .int(1) && json?["command"] == "data inspect")
     #expect(json?["pairs"] == .int(2350))
     #expect(json?["skipped"] == .int(4))
     #expect(json?["identical_responses"] == .int(2))

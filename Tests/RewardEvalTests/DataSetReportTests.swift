@@ -102,6 +102,15 @@ import Testing
     #expect(Self.shape(oneModel) == Self.shape(twoModel))
   }
 
+  @Test func pairsFromLabelledGroupsAreOneDataSetNotOnePerGroup() async throws {
+    let groups = try GSM8KGroups.read(SharedData.path("data/math/gsm8k-test.jsonl"), limit: 10)
+    let pairs = EvaluationInputs.pairs(from: groups, subset: "gsm8k")
+    let report = try await PairwiseEvaluation.evaluate(
+      LengthModel(), pairs: pairs, options: EvaluationOptions(bootstrapResamples: 0))
+    #expect(report.dataSets.map(\.name) == ["gsm8k"])
+    #expect(report.dataSets.first?.overall.pairs == pairs.count)
+  }
+
   @Test func shortNamesTellFilesApart() {
     #expect(DataSetNames.short(["a/x.json", "b/y.json"]) == ["x.json", "y.json"])
     #expect(DataSetNames.short(["a/x.json", "b/x.json"]) == ["a/x.json", "b/x.json"])
