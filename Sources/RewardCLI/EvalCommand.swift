@@ -26,6 +26,10 @@ struct EvalCommand: AsyncParsableCommand {
     commandName: "eval",
     abstract: "Evaluate reward models on preference data and benchmarks, with terminal, JSON and HTML reports.",
     discussion: """
+      Each input file is its own data set: a row per file (and its subsets), then the pooled \
+      accuracy over all pairs and the mean over files; --json writes one versioned schema, models \
+      × data sets, whatever the number of models (docs/JSON.md).
+
       Accuracy is strict, as in RewardBench: a pair counts only when the chosen response scores \
       strictly higher (a tied score is wrong), with a seeded bootstrap 95% interval. Soft labels count \
       in their majority direction; tied labels are errors (or skipped with --skip-invalid). Per-subset \
@@ -49,7 +53,9 @@ struct EvalCommand: AsyncParsableCommand {
       off. See docs/EVALUATION.md.
       """)
 
-  @Option(name: .customLong("model"), help: "A model to evaluate (checkpoint directory); repeat to compare models.")
+  @Option(
+    name: .customLong("model"),
+    help: "A model to evaluate (checkpoint directory, spec file or URL); repeat to compare models.")
   var models: [String]
 
   @Argument(help: "Input files (preference data, or what --benchmark names).")

@@ -67,7 +67,11 @@ public enum ReportHTML {
         num(p?.lengthBias?.rewardLengthSpearman), m.seconds.map { String(format: "%.2f s", $0) } ?? "–",
       ]
     }
-    return "<h2>Summary</h2>"
+    let nonFinite = suite.models.compactMap { m in
+      m.nonFiniteRewards.flatMap { $0 > 0 ? "\(m.model): \($0) non-finite rewards (their pairs count as wrong)" : nil }
+    }
+    let warning = nonFinite.map { "<p class=\"meta\">\(e($0))</p>" }.joined()
+    return "<h2>Summary</h2>" + warning
       + table(
         ["model", "pairs", "accuracy", "95% CI", "ECE", "Brier", "AUROC", "reward–length ρ", "time"], rows)
   }
