@@ -72,13 +72,15 @@ let package = Package(
       name: "RewardHeadsTests",
       dependencies: ["RewardHeads", "RewardFeatures", "RewardData", "RewardTensor", "RewardTestSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI"]),
+    // The CLI tests run the `reward` executable: depending on it builds it before them.
+    .testTarget(name: "RewardCLITests", dependencies: ["RewardCLI", "reward", "RewardTestSupport"]),
     .testTarget(
       name: "RewardEvalTests", dependencies: ["RewardEval", "RewardData", "RewardRules", "RewardTestSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

@@ -22,7 +22,7 @@ for name in hh-rlhf-helpful-base-test alpacaeval-gpt4turbo-annotations-a; do
   echo "### RewardKit (reward train, defaults)"
   /usr/bin/time -f "wall %e s, peak RSS %M KB" $reward train "$work/$name-train.jsonl" --allow-empty --out "$work/$name-ckpt" --quiet
   $reward eval --model "$work/$name-ckpt" --skip-invalid --allow-empty --quiet --json "$work/$name-test.jsonl" \
-    | python3 -c 'import json,sys; r=json.load(sys.stdin)["overall"]; print("held-out accuracy %.4f on %d pairs" % (r["accuracy"], r["pairs"]))'
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["models"][0]["overall"]; print("held-out accuracy %.4f on %d pairs" % (r["accuracy"], r["pairs"]))'
   echo "### scikit-learn (HashingVectorizer 1-2-grams 2^18 + LogisticRegression)"
   /usr/bin/time -f "wall %e s, peak RSS %M KB" python3 scripts/bench/sklearn_bradley_terry.py \
     "$work/$name-train.jsonl" "$work/$name-test.jsonl"

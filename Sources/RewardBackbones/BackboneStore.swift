@@ -26,14 +26,7 @@ public struct BackboneStore: Sendable {
 
   /// `cacheDirectory` overrides the cache root; otherwise `$REWARDKIT_CACHE`, then `~/.cache/rewardkit`.
   public init(cacheDirectory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-    if let cacheDirectory {
-      cacheRoot = URL(fileURLWithPath: cacheDirectory)
-    } else if let root = environment["REWARDKIT_CACHE"], !root.isEmpty {
-      cacheRoot = URL(fileURLWithPath: root)
-    } else {
-      let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
-      cacheRoot = home.appendingPathComponent(".cache/rewardkit")
-    }
+    cacheRoot = URL(fileURLWithPath: cacheDirectory ?? CacheRoot.path(environment: environment))
   }
 
   public static func knownBackbone(named name: String) -> KnownBackbone? {

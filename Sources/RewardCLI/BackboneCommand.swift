@@ -94,7 +94,9 @@ struct BackboneInfoCommand: AsyncParsableCommand {
       "fingerprint": .string(try ModelFingerprint.of(directory: directory)),
     ]
     if json {
-      print(info.jsonText)
+      // Schema in docs/JSON.md: the same fields, with the version and command first.
+      let versioned: [(key: String, value: JSONValue)] = [("schema_version", 1), ("command", "backbone info")]
+      print(JSONValue.object(JSONObject(versioned + info.objectValue!.entries)).jsonText)
       return
     }
     for (key, value) in info.objectValue!.entries {

@@ -15,7 +15,7 @@ struct InspectCommand: AsyncParsableCommand {
     commandName: "inspect",
     abstract: "Show a preference file's format, counts, ties, duplicates, lengths and an example.",
     discussion: """
-      Reads JSON Lines, JSON arrays and CSV (optionally .gz) in the formats \(PreferenceFormat.summary),
+      Reads JSON Lines, JSON arrays and CSV (optionally .gz) in the formats \(PreferenceFormat.summary), \
       detected from the first record unless --format is given.
       """)
 
@@ -85,7 +85,9 @@ struct InspectCommand: AsyncParsableCommand {
         "p90": .int(Int64(s.p90)), "max": .int(Int64(s.maximum)),
       ]
     }
+    // Schema in docs/JSON.md; `schema_version` changes only when a field changes meaning.
     return [
+      "schema_version": 1, "command": "data inspect",
       "files": .array(dataset.files.map { ["path": .string($0.path), "format": .string($0.format.rawValue)] }),
       "pairs": .int(Int64(stats.pairCount)), "groups": .int(Int64(stats.groupCount)),
       "skipped": .int(Int64(dataset.skipped.count)), "ties": .int(Int64(stats.ties)),
@@ -105,7 +107,7 @@ struct SplitCommand: AsyncParsableCommand {
     commandName: "split",
     abstract: "Split preference pairs into two files with a seeded shuffle (e.g. train/test).",
     discussion: """
-      Writes TRL conversational preference records (explicit prompt) that `reward` reads back to
+      Writes TRL conversational preference records (explicit prompt) that `reward` reads back to \
       the same pairs; soft labels, margins, subsets and ids are kept.
       """)
 
@@ -147,14 +149,14 @@ struct StrengthCommand: AsyncParsableCommand {
     commandName: "strength",
     abstract: "Estimate each pair's preference strength with a (preferably ensemble) model and clean the data.",
     discussion: """
-      The strength of a pair is the mean over ensemble members of r_chosen − r_rejected, with its
-      standard deviation ("Secrets of RLHF II"). Pairs below --suspect-below are likely mislabelled:
-      flag them, flip them or drop them (--action). Optionally give kept pairs an adaptive margin
-      (--adaptive-margin SCALE: margin = SCALE × max(strength, 0)) or soften weak pairs
-      (--smooth-below T --smoothing ε). Writes TRL records with `strength_mean`, `strength_std`,
-      `strength_confidence` (|mean|/std: the ensemble's confidence in the pair's direction; absent
-      when the members agree exactly), `strength_agreement` (share of members on the mean's side) and
-      `suspect` added; `reward train` reads them back. Reports accuracy against the files' labels on
+      The strength of a pair is the mean over ensemble members of r_chosen − r_rejected, with its \
+      standard deviation ("Secrets of RLHF II"). Pairs below --suspect-below are likely mislabelled: \
+      flag them, flip them or drop them (--action). Optionally give kept pairs an adaptive margin \
+      (--adaptive-margin SCALE: margin = SCALE × max(strength, 0)) or soften weak pairs \
+      (--smooth-below T --smoothing ε). Writes TRL records with `strength_mean`, `strength_std`, \
+      `strength_confidence` (|mean|/std: the ensemble's confidence in the pair's direction; absent \
+      when the members agree exactly), `strength_agreement` (share of members on the mean's side) and \
+      `suspect` added; `reward train` reads them back. Reports accuracy against the files' labels on \
       the most and least confident thirds of pairs (by |mean|/std, by std, by |mean|).
       """)
 

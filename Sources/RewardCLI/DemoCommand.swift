@@ -11,9 +11,9 @@ struct DemoCommand: AsyncParsableCommand {
     commandName: "demo",
     abstract: "Train → evaluate → score end to end on bundled data (no download, a few seconds).",
     discussion: """
-      Uses the bundled Anthropic HH-RLHF helpful-base test split (2,354 pairs, split 50/50 with a
-      seed) and LLMBar Natural (100 pairs): trains a Bradley–Terry head on hashed n-gram features,
-      saves and reloads the checkpoint, evaluates it on the held-out half and on LLMBar, and scores
+      Uses the bundled Anthropic HH-RLHF helpful-base test split (2,354 pairs, split 50/50 with a \
+      seed) and LLMBar Natural (100 pairs): trains a Bradley–Terry head on hashed n-gram features, \
+      saves and reloads the checkpoint, evaluates it on the held-out half and on LLMBar, and scores \
       a few responses.
       """)
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RewardBackbones
 import RewardCore
+import RewardData
 
 extension Pooling: ExpressibleByArgument {}
 
@@ -27,7 +28,7 @@ struct EmbedCommand: AsyncParsableCommand {
   @Option(help: "A known backbone name (minilm, after `reward backbone fetch minilm`) or a BERT model directory.")
   var backbone: String
 
-  @Argument(help: "The text file (`-` for standard input).")
+  @Argument(help: "The text file, optionally .gz (`-` for standard input).")
   var input: String
 
   @Option(name: .shortAndLong, help: "Output file (`-` for standard output).")
@@ -73,7 +74,7 @@ struct EmbedCommand: AsyncParsableCommand {
       maxLength: maxLength)
     encoder.batchSize = batchSize
     if let threads { encoder.threadCount = threads }
-    let records = try EmbedInput.read(input)
+    let records = try TextRecordReader.read(InputFile.read(input))
     let sink = try OutputSink(output)
     let started = Date()
     let startedCPU = processorSeconds()
@@ -129,62 +130,6 @@ func processorSeconds() -> Double {
   #endif
   let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
   return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-}
-
-/// One input line: the text to embed and, for JSON object lines, the object's fields.
-struct EmbedInput {
-  var text: String
-  var fields: JSONObject
-
-  static func read(_ path: String) throws -> [EmbedInput] {
-    let data: Data
-    if path == "-" {
-      data = FileHandle.standardInput.readDataToEndOfFile()
-    } else {
-      guard FileManager.default.fileExists(atPath: path) else {
-        throw InputError(.missingFile, at: SourceLocation(file: path), "no such file")
-      }
-      guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw InputError(.unreadableFile, at: SourceLocation(file: path), "cannot open the file for reading")
-      }
-      data = handle.readDataToEndOfFile()
-    }
-    guard let content = String(data: data, encoding: .utf8) else {
-      throw InputError(.invalidUTF8, at: SourceLocation(file: path), "the file is not valid UTF-8")
-    }
-    var records: [EmbedInput] = []
-    for (index, rawLine) in content.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-      let location = SourceLocation(file: path == "-" ? "<stdin>" : path, line: index + 1)
-      let trimmed = line.drop { $0 == " " || $0 == "\t" }
-      guard let first = trimmed.first else { continue }
-      guard first == "\"" || first == "{" else {
-        records.append(EmbedInput(text: String(line), fields: JSONObject()))
-        continue
-      }
-      let value: JSONValue
-      do {
-        value = try JSONParser.parse(String(line))
-      } catch {
-        throw InputError(
-          .malformedJSON, at: location,
-          "\(error.message) at column \(error.column) (a line starting with \(first) must be JSON; other lines are plain text)"
-        )
-      }
-      if let text = value.stringValue {
-        records.append(EmbedInput(text: text, fields: JSONObject()))
-      } else if let object = value.objectValue {
-        guard let field = object["text"] else {
-          throw InputError(.missingField, at: location.field("text"), "a JSON object line needs a \"text\" field")
-        }
-        guard let text = field.stringValue else {
-          throw InputError(.wrongType, at: location.field("text"), "expected a string, found \(field.typeName)")
-        }
-        records.append(EmbedInput(text: text, fields: object))
-      }
-    }
-    return records
-  }
 }
 
 /// Standard output or a file written in pieces.

@@ -3,6 +3,7 @@ import Foundation
 import RewardCore
 import RewardData
 import RewardEval
+import RewardSpec
 
 /// What the input files are and how to score them.
 enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
@@ -25,30 +26,36 @@ struct EvalCommand: AsyncParsableCommand {
     commandName: "eval",
     abstract: "Evaluate reward models on preference data and benchmarks, with terminal, JSON and HTML reports.",
     discussion: """
-      Accuracy is strict, as in RewardBench: a pair counts only when the chosen response scores
-      strictly higher (a tied score is wrong), with a seeded bootstrap 95% interval. Soft labels count
-      in their majority direction; tied labels are errors (or skipped with --skip-invalid). Per-subset
-      accuracy is shown when the data has subsets (RewardBench `subset`, AlpacaEval `dataset`, Auto-J
-      `scenario`); RewardBench subsets also give section scores (Chat, Chat Hard, Safety, Reasoning,
-      prior sets) with reward-bench's weights. Files with chosen/rejected lists are scored best-of-4
-      as RewardBench 2 (Ties with its own formula), or as RM-Bench when every prompt has k chosen and
-      k rejected style variants. --benchmark best-of-n reads your own groups of N responses with
-      correctness labels, one record per prompt ({"prompt", "responses": [...], "correct": [true,
-      false, ...]}) or one per response ({"prompt", "response", "correct": 1, "group"?}, grouped by
-      `group`, else by prompt), and draws the best-of-n curve against the oracle, a random pick and
-      majority vote; --prompt-field, --label-field (the correctness labels), --id-field,
-      --response-field, --group-field, --reference-field and --answer-field map other field names
-      (verl's validation dumps: --prompt-field input --response-field output --label-field score, or
-      acc where the score is graded). Diagnostics: length bias, calibration of σ(r_c − r_r) (ECE,
-      Brier), AUROC of chosen vs rejected rewards, agreement between models (several --model), and
+      Each input file is its own data set: a row per file (and its subsets), then the pooled \
+      accuracy over all pairs and the mean over files; --json writes one versioned schema, models \
+      × data sets, whatever the number of models (docs/JSON.md).
+
+      Accuracy is strict, as in RewardBench: a pair counts only when the chosen response scores \
+      strictly higher (a tied score is wrong), with a seeded bootstrap 95% interval. Soft labels count \
+      in their majority direction; tied labels are errors (or skipped with --skip-invalid). Per-subset \
+      accuracy is shown when the data has subsets (RewardBench `subset`, AlpacaEval `dataset`, Auto-J \
+      `scenario`); RewardBench subsets also give section scores (Chat, Chat Hard, Safety, Reasoning, \
+      prior sets) with reward-bench's weights. Files with chosen/rejected lists are scored best-of-4 \
+      as RewardBench 2 (Ties with its own formula), or as RM-Bench when every prompt has k chosen and \
+      k rejected style variants. --benchmark best-of-n reads your own groups of N responses with \
+      correctness labels, one record per prompt ({"prompt", "responses": [...], "correct": [true, \
+      false, ...]}) or one per response ({"prompt", "response", "correct": 1, "group"?}, grouped by \
+      `group`, else by prompt), and draws the best-of-n curve against the oracle, a random pick and \
+      majority vote; --prompt-field, --label-field (the correctness labels), --id-field, \
+      --response-field, --group-field, --reference-field and --answer-field map other field names \
+      (verl's validation dumps: --prompt-field input --response-field output --label-field score, or \
+      acc where the score is graded). Diagnostics: length bias, calibration of σ(r_c − r_r) (ECE, \
+      Brier), AUROC of chosen vs rejected rewards, agreement between models (several --model), and \
       with --position-check the order consistency of pairwise models.
 
-      Scores are cached per (model, item) under --cache (default ~/.cache/rewardkit/scores, or
-      $REWARDKIT_CACHE/scores), so an interrupted run resumes where it stopped; --no-cache turns this
+      Scores are cached per (model, item) under --cache (default ~/.cache/rewardkit/scores, or \
+      $REWARDKIT_CACHE/scores), so an interrupted run resumes where it stopped; --no-cache turns this \
       off. See docs/EVALUATION.md.
       """)
 
-  @Option(name: .customLong("model"), help: "A model to evaluate (checkpoint directory); repeat to compare models.")
+  @Option(
+    name: .customLong("model"),
+    help: "A model to evaluate (checkpoint directory, spec file or URL); repeat to compare models.")
   var models: [String]
 
   @Argument(help: "Input files (preference data, or what --benchmark names).")
@@ -116,6 +123,13 @@ struct EvalCommand: AsyncParsableCommand {
   @Flag(help: "Also time plain model.score over every candidate first (benchmark of the harness overhead).")
   var timeRawScoring = false
 
+  @Flag(
+    help: """
+      Count NaN or infinite rewards (their pairs are wrong, reported as non_finite_rewards) \
+      instead of stopping at the first with an error naming the model and item.
+      """)
+  var allowNonFinite = false
+
   @Flag(help: "No progress output.")
   var quiet = false
 
@@ -141,23 +155,19 @@ struct EvalCommand: AsyncParsableCommand {
       let progress: @Sendable (String, Int, Int) -> Void = { stage, done, total in
         terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
       }
-      let model: any RewardModel
-      do {
-        model = try ModelLoader.load(path)
-      } catch {
-        // A pairwise-only checkpoint (P(a ≻ b), no scalar reward) is evaluated on the pairs alone.
-        guard let pairwise = try? ModelLoader.loadPreferenceModel(path), !(pairwise is any RewardModel) else {
-          throw error
-        }
+      let loaded = try ModelLoader.loadPreferenceModel(path)
+      guard let model = loaded as? any RewardModel else {
+        // A pairwise-only model (P(a ≻ b), no scalar reward) is evaluated on the pairs alone.
         evaluations.append(
           try await PreferenceEvaluation.evaluate(
-            pairwise, pairs: inputs.pairs, skipped: inputs.skipped, options: options, batchSize: batchSize,
+            loaded, pairs: inputs.pairs, skipped: inputs.skipped, options: options, batchSize: batchSize,
             positionCheck: positionCheck, progress: { progress("pairs", $0, $1) }))
         continue
       }
       let scorer = BatchScorer(
-        model: model, batchSize: batchSize, cacheDirectory: noCache ? nil : cacheDirectory,
-        cacheKey: Self.cacheKey(path))
+        model: model, batchSize: batchSize,
+        cacheDirectory: noCache ? nil : cache ?? ScoreCache.defaultDirectory(),
+        cacheKey: ScoreCache.modelKey(path), nonFinite: allowNonFinite ? .countAsInvalid : .fail)
       let raw =
         timeRawScoring ? try await EvaluationSuite.rawScoringSeconds(model, inputs: inputs, batchSize: batchSize) : nil
       var evaluation = try await EvaluationSuite.evaluate(
@@ -171,7 +181,7 @@ struct EvalCommand: AsyncParsableCommand {
       try writeOutput(ReportHTML.render(suite), to: html)
       terminal.note("wrote \(html)")
     }
-    print(json ? ReportJSON.encode(suite).jsonText : EvalTable.render(suite))
+    print(json ? ReportJSON.encode(suite).jsonText : ReportTable.render(suite))
   }
 
   private func readInputs(terminal: Terminal) throws -> EvaluationInputs {
@@ -208,121 +218,5 @@ struct EvalCommand: AsyncParsableCommand {
       let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
       return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
     }
-  }
-
-  /// `--cache`, else the score folder of RewardKit's cache root (shared with the backbone store).
-  var cacheDirectory: String {
-    if let cache { return cache }
-    let environment = ProcessInfo.processInfo.environment
-    if let root = environment["REWARDKIT_CACHE"], !root.isEmpty { return root + "/scores" }
-    let home = environment["HOME"] ?? NSHomeDirectory()
-    return home + "/.cache/rewardkit/scores"
-  }
-
-  /// The model path plus a digest of its config.json, so a retrained checkpoint gets fresh scores.
-  static func cacheKey(_ path: String) -> String {
-    var hasher = StableHasher()
-    hasher.combine(path)
-    if let config = FileManager.default.contents(atPath: path + "/config.json") { hasher.combine(bytes: config) }
-    return path + "#" + hasher.hexDigest
-  }
-}
-
-/// The terminal report: one table per kind of result, models side by side.
-enum EvalTable {
-  static func render(_ suite: SuiteReport) -> String {
-    let names = suite.models.map(\.model)
-    var parts: [String] = ["models: " + names.joined(separator: ", ")]
-    func pct(_ value: Double?) -> String { value.map { format(100 * $0, 2) + "%" } ?? "–" }
-    func accuracyCell(_ s: AccuracySummary?) -> String {
-      guard let s, s.pairs > 0 else { return "–" }
-      let ci = s.interval.map { " [\(format(100 * $0.lower, 1))–\(format(100 * $0.upper, 1))]" } ?? ""
-      return pct(s.accuracy) + ci
-    }
-    let pairwise = suite.models.map(\.pairwise)
-    if let first = pairwise.compactMap({ $0 }).first {
-      var rows = first.subsets.map { subset in
-        [subset.name, String(subset.summary.pairs)]
-          + pairwise.map { p in accuracyCell(p?.subsets.first { $0.name == subset.name }?.summary) }
-      }
-      rows.append(["overall", String(first.overall.pairs)] + pairwise.map { accuracyCell($0?.overall) })
-      parts.append(table(["subset", "pairs"] + names.map { "\($0) (95% CI)" }, rows))
-      let diagnostics: [(String, (PairwiseReport) -> String)] = [
-        ("mean margin", { $0.overall.meanMargin.map { format($0, 4) } ?? "–" }),
-        ("acc. chosen longer", { accuracyCell($0.lengthBias?.chosenLonger) }),
-        ("acc. chosen shorter", { accuracyCell($0.lengthBias?.chosenShorter) }),
-        ("reward–length Spearman", { $0.lengthBias?.rewardLengthSpearman.map { format($0, 3) } ?? "–" }),
-        ("ECE", { $0.calibration.map { format($0.expectedCalibrationError, 4) } ?? "–" }),
-        ("Brier", { $0.calibration.map { format($0.brierScore, 4) } ?? "–" }),
-        ("AUROC chosen vs rejected", { $0.detection?.auroc.map { format($0, 4) } ?? "–" }),
-      ]
-      parts.append(
-        table(["diagnostic"] + names, diagnostics.map { name, value in [name] + pairwise.map { $0.map(value) ?? "–" } })
-      )
-      let skipped = first.skipped.count
-      if skipped > 0 { parts.append("(\(skipped) records skipped)") }
-    }
-    let rewardBench = suite.models.map(\.rewardBench)
-    if rewardBench.contains(where: { $0 != nil }) {
-      var rows = RewardBench.sections.map { section in
-        [section.name] + rewardBench.map { s in pct(s?.sections.first { $0.name == section.name }?.score) }
-      }
-      rows.append(["Prior Sets (0.5 weight)"] + rewardBench.map { pct($0?.priorSets) })
-      rows.append(["RewardBench score"] + rewardBench.map { pct($0?.overall) })
-      parts.append(table(["RewardBench section"] + names, rows))
-    }
-    let rb2 = suite.models.map(\.rewardBench2)
-    if let first = rb2.compactMap({ $0 }).first {
-      var rows = first.subsets.map { subset in
-        [subset.name, String(subset.prompts)] + rb2.map { r in pct(r?.subsets.first { $0.name == subset.name }?.score) }
-      }
-      rows.append(["overall", ""] + rb2.map { pct($0?.overall) })
-      parts.append(table(["RewardBench 2 subset", "prompts"] + names, rows))
-    }
-    let rm = suite.models.map(\.rmBench)
-    if rm.contains(where: { $0 != nil }) {
-      let rows = [("hard", \RMBench.Report.hard), ("normal", \.normal), ("easy", \.easy), ("total", \.total)].map {
-        name, key in [name] + rm.map { pct($0?[keyPath: key]) }
-      }
-      parts.append(table(["RM-Bench"] + names, rows))
-    }
-    let curves = suite.models.map(\.bestOfN)
-    if let reference = curves.compactMap({ $0 }).first {
-      let rows = reference.points.indices.map { i in
-        ["\(reference.points[i].n)"] + curves.map { pct($0?.points[i].model) }
-          + [pct(reference.points[i].oracle), pct(reference.points[i].majority), pct(reference.points[i].random)]
-      }
-      parts.append(
-        "best-of-n on \(reference.groups) prompts (\(reference.subsetsPerSize) random subsets per n)\n"
-          + table(["n"] + names + ["oracle", "majority", "random"], rows))
-    }
-    let detections = suite.models.map(\.detection)
-    if detections.contains(where: { $0 != nil }) {
-      parts.append(
-        table(
-          ["detection", "positives", "negatives", "AUROC"],
-          zip(names, detections).map { name, d in
-            [
-              name, d.map { String($0.positives) } ?? "–", d.map { String($0.negatives) } ?? "–",
-              d?.auroc.map { format($0, 4) } ?? "–",
-            ]
-          }))
-    }
-    if !suite.agreements.isEmpty {
-      parts.append(
-        table(
-          ["agreement", "with", "pairs", "rate", "Cohen's κ"],
-          suite.agreements.map {
-            [$0.first, $0.second, String($0.pairs), pct($0.rate), $0.cohensKappa.map { format($0, 3) } ?? "–"]
-          }))
-    }
-    let checks = suite.models.compactMap { m in m.positionCheck.map { (m.model, $0) } }
-    if !checks.isEmpty {
-      parts.append(
-        table(
-          ["position check", "consistent", "first preferred"],
-          checks.map { [$0.0, pct($0.1.consistency), pct($0.1.firstPreferred)] }))
-    }
-    return parts.joined(separator: "\n\n")
   }
 }

@@ -6,7 +6,7 @@ public struct RewardCommand: AsyncParsableCommand {
     commandName: "reward",
     abstract: "Train, evaluate and score reward models (RLHF, best-of-N, data filtering) on a CPU.",
     discussion: """
-      Start with `reward demo` (trains, evaluates and scores on bundled data), then point
+      Start with `reward demo` (trains, evaluates and scores on bundled data), then point \
       `reward data inspect` at your own preference file.
       """,
     version: "0.1.0",

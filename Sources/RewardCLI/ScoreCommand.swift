@@ -9,10 +9,10 @@ struct ScoreCommand: AsyncParsableCommand {
     commandName: "score",
     abstract: "Score prompt/response records with a reward model; writes JSON Lines with a `reward` per record.",
     discussion: """
-      Input records (JSON Lines, JSON array or CSV, optionally .gz; `-` reads standard input) have
-      `prompt` (string or messages) or `messages`, and `response` (or `messages` ending with the
-      assistant turn); `reference`/`answer`/`ground_truth` for verifiable rewards and `group` for
-      group normalisation. Each output line is the input record, unchanged, with `reward` added (and
+      Input records (JSON Lines, JSON array or CSV, optionally .gz; `-` reads standard input) have \
+      `prompt` (string or messages) or `messages`, and `response` (or `messages` ending with the \
+      assistant turn); `reference`/`answer`/`ground_truth` for verifiable rewards and `group` for \
+      group normalisation. Each output line is the input record, unchanged, with `reward` added (and \
       `components` when the model has them), in input order:
 
         cat samples.jsonl | reward score --model ckpt - | jq .reward
@@ -36,6 +36,13 @@ struct ScoreCommand: AsyncParsableCommand {
   @Flag(help: "Skip invalid records (reporting how many and why) instead of stopping at the first.")
   var skipInvalid = false
 
+  @Flag(
+    help: """
+      Write a record whose reward is NaN or infinite with "reward": null and "invalid": \
+      "non-finite reward: NaN" (counted on stderr) instead of stopping with an error.
+      """)
+  var keepNonFinite = false
+
   @Flag(help: "No progress output.")
   var quiet = false
 
@@ -50,14 +57,24 @@ struct ScoreCommand: AsyncParsableCommand {
     let (records, skipped) = try ScoringInputReader.read(file, responseField: responseField, skipInvalid: skipInvalid)
     reportSkipped(skipped, terminal: terminal)
     var out = ""
-    // A spec may normalise rewards within groups (GRPO), so it must see every record at once.
-    let batchSize = rewardModel is SpecRewardModel ? max(records.count, 1) : 512
+    // A model that normalises rewards within groups (GRPO) must see every record at once.
+    let batchSize = rewardModel.needsWholeGroups ? max(records.count, 1) : 512
     let started = Date()
+    var nonFinite = 0
     for start in stride(from: 0, to: records.count, by: batchSize) {
       let batch = records[start..<min(records.count, start + batchSize)]
       let rewards = try await rewardModel.score(batch.map(\.candidate))
       for (record, reward) in zip(batch, rewards) {
         var fields = record.fields
+        if let problem = reward.nonFiniteError(model: rewardModel.name, item: record.location.description) {
+          guard keepNonFinite else { throw problem }
+          nonFinite += 1
+          fields["reward"] = .null
+          fields["invalid"] = .string("non-finite reward: \(Reward.describe(problem.value))")
+          JSONValue.object(fields).write(into: &out)
+          out += "\n"
+          continue
+        }
         fields["reward"] = .double(reward.value)
         if !reward.components.isEmpty {
           fields["components"] = .object(JSONObject(reward.components.map { ($0.name, JSONValue.double($0.value)) }))
@@ -66,6 +83,10 @@ struct ScoreCommand: AsyncParsableCommand {
         out += "\n"
       }
       terminal.progress("scoring", done: min(records.count, start + batchSize), total: records.count, started: started)
+    }
+    if nonFinite > 0 {
+      terminal.note(
+        "\(nonFinite) record\(nonFinite == 1 ? "" : "s") got a non-finite reward (written as null, marked invalid)")
     }
     try writeOutput(out, to: output)
   }

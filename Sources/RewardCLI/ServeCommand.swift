@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RewardCore
 import RewardServer
+import RewardSpec
 
 extension ServerConfiguration.LogFormat: ExpressibleByArgument {}
 
@@ -11,14 +12,14 @@ struct ServeCommand: AsyncParsableCommand {
     abstract:
       "Serve a reward spec or a trained checkpoint over HTTP to RL trainers (OpenRLHF, vLLM, TRL/verl clients).",
     discussion: """
-      Endpoints: POST /get_reward (OpenRLHF), POST /v1/rewards, POST /v1/compare,
-      POST /classify and POST /score (vLLM), GET /health, GET /metrics (Prometheus),
+      Endpoints: POST /get_reward (OpenRLHF), POST /v1/rewards, POST /v1/compare, \
+      POST /classify and POST /score (vLLM), GET /health, GET /metrics (Prometheus), \
       GET /v1/spec. See docs/SERVER.md.
 
         reward serve --spec math.yaml --port 8000
         reward serve --config serve.yaml   # any setting below, as a snake_case key
 
-      Options given here override the config file. SIGTERM or Ctrl-C stops accepting
+      Options given here override the config file. SIGTERM or Ctrl-C stops accepting \
       requests, finishes those in flight, then exits.
       """)
 

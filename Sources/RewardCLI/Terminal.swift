@@ -1,4 +1,5 @@
 import Foundation
+import RewardEval
 
 /// Output helpers: results to stdout, progress and notes to stderr, and a progress bar only when
 /// stderr is a terminal (so piped or `--quiet` runs stay clean).
@@ -33,23 +34,12 @@ struct Terminal: Sendable {
 }
 
 func format(_ value: Double, _ digits: Int) -> String {
-  String(format: "%.\(digits)f", value)
+  TextTable.number(value, digits)
 }
 
-/// A plain-text table with aligned columns.
+/// A plain-text table with aligned columns (RewardEval's, which the reports use too).
 func table(_ header: [String], _ rows: [[String]]) -> String {
-  let widths = header.indices.map { column in
-    ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
-  }
-  func line(_ cells: [String]) -> String {
-    cells.enumerated().map { index, cell in
-      index == 0
-        ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-        : String(repeating: " ", count: widths[index] - cell.count) + cell
-    }.joined(separator: "  ")
-  }
-  return ([line(header), widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")] + rows.map(line))
-    .joined(separator: "\n")
+  TextTable.render(header, rows)
 }
 
 /// Writes text to a file path, or stdout for `-`.

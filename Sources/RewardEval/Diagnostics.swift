@@ -63,8 +63,13 @@ public struct Calibration: Sendable, Equatable {
   /// Mean (p − y)² over pairs (the same in either order).
   public var brierScore: Double
 
+  /// Pairs whose probability or label is not a finite number are left out (a NaN has no bin).
   public static func measure(probabilities: [Double], labels: [Double], bins binCount: Int) -> Calibration? {
-    guard !probabilities.isEmpty, probabilities.count == labels.count, binCount > 0 else { return nil }
+    guard probabilities.count == labels.count else { return nil }
+    let kept = probabilities.indices.filter { probabilities[$0].isFinite && labels[$0].isFinite }
+    let probabilities = kept.map { probabilities[$0] }
+    let labels = kept.map { labels[$0] }
+    guard !probabilities.isEmpty, binCount > 0 else { return nil }
     var sums = [(count: Int, predicted: Double, observed: Double)](repeating: (0, 0, 0), count: binCount)
     func add(_ p: Double, _ y: Double) {
       let bin = min(binCount - 1, max(0, Int(p * Double(binCount))))

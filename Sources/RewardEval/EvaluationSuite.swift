@@ -35,13 +35,14 @@ public struct EvaluationInputs: Sendable {
   }
 
   /// Pairs implied by labelled groups: every correct × incorrect response, for pairwise metrics.
+  /// Their source is `subset` (one data set), and the group's id is the pair's id.
   public static func pairs(from groups: [LabeledGroup], subset: String) -> [PreferencePair] {
     groups.flatMap { group in
       group.responses.indices.filter { group.correct[$0] }.flatMap { good in
         group.responses.indices.filter { !group.correct[$0] }.map { bad in
           PreferencePair(
             prompt: group.prompt, chosen: group.responses[good], rejected: group.responses[bad], subset: subset,
-            id: group.id, source: SourceLocation(file: group.id ?? subset))
+            id: group.id, source: SourceLocation(file: subset))
         }
       }
     }
@@ -133,6 +134,7 @@ public enum EvaluationSuite {
     result.seconds = Date().timeIntervalSince(started)
     result.scoringSeconds = scorer.clock.seconds
     result.candidatesScored = scorer.clock.candidates
+    if scorer.nonFinite == .countAsInvalid { result.nonFiniteRewards = scorer.clock.nonFinite }
     return result
   }
 }

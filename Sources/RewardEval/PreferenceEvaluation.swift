@@ -25,6 +25,10 @@ public enum PreferenceEvaluation {
         throw ConfigurationError(
           "model '\(model.name)' returned \(answer.count) probabilities for \(batch.count) pairs")
       }
+      if let bad = answer.firstIndex(where: { !$0.isFinite }) {
+        throw NonFiniteRewardError(
+          model: model.name, item: "\(batch[batch.startIndex + bad].source) (pair)", value: answer[bad])
+      }
       probabilities += answer
       progress?(probabilities.count, pairs.count)
     }
@@ -50,16 +54,24 @@ public enum PreferenceEvaluation {
     model: String, pairs: [PreferencePair], probabilities: [Double], skipped: [InputError] = [],
     options: EvaluationOptions = EvaluationOptions()
   ) -> PairwiseReport {
+    // P of exactly 0 or 1 has an infinite logit; clamped, it still orders and calibrates the same.
+    let largest = Double.greatestFiniteMagnitude
     let scored = zip(pairs, probabilities).map { pair, p in
       ScoredPair(
-        chosenReward: log(p) - log1p(-p), rejectedReward: 0, chosenProbability: pair.chosenProbability,
-        subset: pair.subset, chosenLength: PairwiseEvaluation.wordCount(pair.chosen),
+        chosenReward: min(largest, max(-largest, log(p) - log1p(-p))), rejectedReward: 0,
+        chosenProbability: pair.chosenProbability, subset: pair.subset, dataSet: pair.source.file,
+        chosenLength: PairwiseEvaluation.wordCount(pair.chosen),
         rejectedLength: PairwiseEvaluation.wordCount(pair.rejected))
     }
     var report = PairwiseEvaluation.report(model: model, scored: scored, skipped: skipped, options: options)
     report.overall.meanMargin = nil
-    report.subsets = report.subsets.map {
-      ($0.name, AccuracySummary(pairs: $0.summary.pairs, correct: $0.summary.correct, interval: $0.summary.interval))
+    func withoutMargin(_ summary: AccuracySummary) -> AccuracySummary {
+      AccuracySummary(pairs: summary.pairs, correct: summary.correct, interval: summary.interval)
+    }
+    report.subsets = report.subsets.map { ($0.name, withoutMargin($0.summary)) }
+    for index in report.dataSets.indices {
+      report.dataSets[index].overall = withoutMargin(report.dataSets[index].overall)
+      report.dataSets[index].subsets = report.dataSets[index].subsets.map { ($0.name, withoutMargin($0.summary)) }
     }
     report.lengthBias?.rewardLengthPearson = nil
     report.lengthBias?.rewardLengthSpearman = nil

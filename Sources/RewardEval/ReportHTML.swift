@@ -10,6 +10,7 @@ public enum ReportHTML {
     var body = "<h1>\(e(suite.title))</h1>"
     body += "<p class=\"meta\">Data: \(suite.dataFiles.map { "<code>\(e($0))</code>" }.joined(separator: ", "))</p>"
     body += summaryTable(suite)
+    body += dataSetChart(suite, names: names)
     body += subsetChart(suite, names: names)
     body += rewardBenchSection(suite, names: names)
     body += rewardBench2Section(suite, names: names)
@@ -66,7 +67,11 @@ public enum ReportHTML {
         num(p?.lengthBias?.rewardLengthSpearman), m.seconds.map { String(format: "%.2f s", $0) } ?? "–",
       ]
     }
-    return "<h2>Summary</h2>"
+    let nonFinite = suite.models.compactMap { m in
+      m.nonFiniteRewards.flatMap { $0 > 0 ? "\(m.model): \($0) non-finite rewards (their pairs count as wrong)" : nil }
+    }
+    let warning = nonFinite.map { "<p class=\"meta\">\(e($0))</p>" }.joined()
+    return "<h2>Summary</h2>" + warning
       + table(
         ["model", "pairs", "accuracy", "95% CI", "ECE", "Brier", "AUROC", "reward–length ρ", "time"], rows)
   }
@@ -88,6 +93,34 @@ public enum ReportHTML {
       "Pairwise accuracy by subset", chart: "subset-accuracy", bars, names: names, firstColumn: "subset",
       yLabel: "strict pairwise accuracy",
       caption: "Bars: strict accuracy (a tied score counts as wrong); whiskers: seeded bootstrap 95% interval.")
+  }
+
+  /// One group of bars per input file, then the pooled accuracy and the mean over files (shown
+  /// only when there are several files: with one, it is the overall bar below).
+  static func dataSetChart(_ suite: SuiteReport, names: [String]) -> String {
+    let reports = suite.models.map(\.pairwise)
+    guard reports.contains(where: { ($0?.dataSets.count ?? 0) > 1 }) else { return "" }
+    let pooled = "all pairs (pooled)"
+    let mean = "mean of data sets"
+    let labels = unionInOrder(reports.map { $0?.dataSets.map(\.name) ?? [] }) + [pooled, mean]
+    let bars = BarTable(labels: labels, models: reports.count) { label, series in
+      let report = reports[series]
+      if label == mean {
+        let value = report?.dataSetMean
+        return (value.map { .init(series: series, value: $0) }, pct(value))
+      }
+      let summary = label == pooled ? report?.overall : report?.dataSets.first { $0.name == label }?.overall
+      guard let summary, summary.pairs > 0 else { return (nil, "–") }
+      return (
+        .init(series: series, value: summary.accuracy, lower: summary.interval?.lower, upper: summary.interval?.upper),
+        "\(pct(summary.accuracy)) (n=\(summary.pairs))"
+      )
+    }
+    return barSection(
+      "Pairwise accuracy by data set", chart: "data-set-accuracy", bars, names: names, firstColumn: "data set",
+      yLabel: "strict pairwise accuracy",
+      caption: "One group per input file; pooled: every pair of every file; mean: the files' accuracies "
+        + "averaged with equal weight. Whiskers: seeded bootstrap 95% interval.")
   }
 
   static func rewardBenchSection(_ suite: SuiteReport, names: [String]) -> String {

@@ -1,12 +1,17 @@
 import RewardCore
 
 /// The JSON form of a report: every number the terminal and HTML reports show, and more.
-/// One model: its report at the top level (`overall`, `subsets`, …); several: `models` and `agreement`.
+/// One shape whatever the number of models or files (docs/JSON.md, `schema_version` 1):
+/// `{"schema_version", "command": "eval", "title", "files", "models": [...], "agreement": [...]}`,
+/// each model with its pooled results (`overall`, `subsets`, …) and `data_sets`, one per file.
 public enum ReportJSON {
+  /// Bumped when a field changes meaning or goes away (adding fields does not bump it).
+  public static let schemaVersion = 1
+
   public static func encode(_ suite: SuiteReport) -> JSONValue {
-    if suite.models.count == 1 { return encode(suite.models[0]) }
-    return [
-      "title": .string(suite.title), "data": .array(suite.dataFiles.map(JSONValue.string)),
+    [
+      "schema_version": int(schemaVersion), "command": "eval", "title": .string(suite.title),
+      "files": .array(suite.dataFiles.map(JSONValue.string)),
       "models": .array(suite.models.map(encode)), "agreement": .array(suite.agreements.map(encode)),
     ]
   }
@@ -18,7 +23,10 @@ public enum ReportJSON {
         ("overall", encode(pairwise.overall)),
         ("subsets", .object(JSONObject(pairwise.subsets.map { ($0.name, encode($0.summary)) }))),
         ("skipped", skipped(pairwise.skipped)),
+        ("data_sets", .array(pairwise.dataSets.map(encode))),
       ]
+      if let mean = pairwise.dataSetMean { entries.append(("data_set_mean", .double(mean))) }
+      entries.append(("non_finite_pairs", int(pairwise.nonFinitePairs)))
       if let bias = pairwise.lengthBias { entries.append(("length_bias", encode(bias))) }
       if let calibration = pairwise.calibration { entries.append(("calibration", encode(calibration))) }
       if let detection = pairwise.detection {
@@ -59,6 +67,7 @@ public enum ReportJSON {
           ]
         ))
     }
+    if let count = model.nonFiniteRewards { entries.append(("non_finite_rewards", int(count))) }
     if let seconds = model.seconds {
       var timing: [(key: String, value: JSONValue)] = [("seconds", .double(seconds))]
       if let scoring = model.scoringSeconds { timing.append(("scoring_seconds", .double(scoring))) }
@@ -91,6 +100,13 @@ public enum ReportJSON {
       entries.append(("ci95", [number(interval.lower), number(interval.upper)]))
     }
     return .object(JSONObject(entries))
+  }
+
+  static func encode(_ dataSet: DataSetSummary) -> JSONValue {
+    [
+      "name": .string(dataSet.name), "file": .string(dataSet.file), "overall": encode(dataSet.overall),
+      "subsets": .object(JSONObject(dataSet.subsets.map { ($0.name, encode($0.summary)) })),
+    ]
   }
 
   static func skipped(_ errors: [InputError]) -> JSONValue {

@@ -9,6 +9,20 @@ public struct ScoreCache: Sendable {
   public let file: String
   public private(set) var scores: [String: Double]
 
+  /// The default directory of score caches: `scores` in RewardKit's cache root.
+  public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    CacheRoot.folder("scores", environment: environment)
+  }
+
+  /// The model path plus a digest of its checkpoint's config.json (when it has one), so a
+  /// retrained checkpoint gets fresh scores.
+  public static func modelKey(_ path: String) -> String {
+    var hasher = StableHasher()
+    hasher.combine(path)
+    if let config = FileManager.default.contents(atPath: path + "/config.json") { hasher.combine(bytes: config) }
+    return path + "#" + hasher.hexDigest
+  }
+
   /// Opens (or starts) the cache of `modelKey` inside `directory`.
   public init(directory: String, modelKey: String) throws {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -61,25 +75,51 @@ public struct ScoreCache: Sendable {
   }
 }
 
+/// What an evaluation does with a NaN or infinite reward.
+public enum NonFiniteRewardPolicy: Sendable, Equatable {
+  /// Stop with `NonFiniteRewardError`, naming the model and the item (the default).
+  case fail
+  /// Keep the item, count it (`ScoringClock.nonFinite`) and let it fail every comparison: a pair
+  /// with a non-finite reward is never correct. `reward eval --allow-non-finite`.
+  case countAsInvalid
+}
+
 /// Scores candidates with a model in batches: identical candidates are scored once, cached scores
-/// are reused, and progress is reported as (done, total) over the distinct candidates.
+/// are reused, and progress is reported as (done, total) over the distinct candidates. Every
+/// reward is checked to be finite (see `NonFiniteRewardPolicy`); non-finite ones are never cached.
 public struct BatchScorer: Sendable {
   public var model: any RewardModel
   public var batchSize: Int
   public var cacheDirectory: String?
   public var cacheKey: String
+  public var nonFinite: NonFiniteRewardPolicy
   /// Time spent inside `model.score`, for the harness-overhead measurement.
   public let clock = ScoringClock()
 
-  public init(model: any RewardModel, batchSize: Int = 256, cacheDirectory: String? = nil, cacheKey: String? = nil) {
+  public init(
+    model: any RewardModel, batchSize: Int = 256, cacheDirectory: String? = nil, cacheKey: String? = nil,
+    nonFinite: NonFiniteRewardPolicy = .fail
+  ) {
     self.model = model
     self.batchSize = max(1, batchSize)
     self.cacheDirectory = cacheDirectory
     self.cacheKey = cacheKey ?? model.name
+    self.nonFinite = nonFinite
   }
 
+  /// How an error names candidate `index` when the caller has nothing better: its position and
+  /// the start of its response.
+  public static func describeCandidate(_ candidates: [Candidate], _ index: Int) -> String {
+    let response = candidates[index].response
+    let excerpt = response.count > 40 ? String(response.prefix(40)) + "…" : response
+    return "candidate \(index + 1) of \(candidates.count) (response \"\(excerpt)\")"
+  }
+
+  /// One score per candidate. `item(i)` names candidate i in a non-finite-reward error (e.g. its
+  /// file and line).
   public func score(
-    _ candidates: [Candidate], progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    _ candidates: [Candidate], item: ((Int) -> String)? = nil,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) async throws -> [Double] {
     let keys = candidates.map(ScoreCache.key)
     var cache = try cacheDirectory.map { try ScoreCache(directory: $0, modelKey: cacheKey) }
@@ -101,13 +141,26 @@ public struct BatchScorer: Sendable {
         throw ConfigurationError(
           "model '\(model.name)' returned \(rewards.count) rewards for \(batch.count) candidates")
       }
-      let entries = zip(batch, rewards).map { (key: keys[$0.0], value: $0.1.value) }
+      var entries: [(key: String, value: Double)] = []
+      for (index, reward) in zip(batch, rewards) {
+        if reward.value.isFinite {
+          entries.append((keys[index], reward.value))
+          continue
+        }
+        guard nonFinite == .countAsInvalid else {
+          let name = item?(index) ?? Self.describeCandidate(candidates, index)
+          throw NonFiniteRewardError(model: model.name, item: name, value: reward.value)
+        }
+        known[keys[index]] = reward.value
+      }
       for entry in entries { known[entry.key] = entry.value }
       try cache?.add(entries)
       done += batch.count
       progress?(done, total)
     }
-    return keys.map { known[$0]! }
+    let scores = keys.map { known[$0]! }
+    clock.addNonFinite(scores.count(where: { !$0.isFinite }))
+    return scores
   }
 }
 
@@ -116,11 +169,18 @@ public final class ScoringClock: @unchecked Sendable {
   private let lock = NSLock()
   private var total = 0.0
   private var count = 0
+  private var nonFiniteCount = 0
 
   public init() {}
 
   public var seconds: Double { lock.withLock { total } }
   public var candidates: Int { lock.withLock { count } }
+  /// Non-finite scores handed out (`NonFiniteRewardPolicy.countAsInvalid`), per candidate asked for.
+  public var nonFinite: Int { lock.withLock { nonFiniteCount } }
+
+  func addNonFinite(_ count: Int) {
+    lock.withLock { nonFiniteCount += count }
+  }
 
   func add(_ seconds: Double, candidates: Int) {
     lock.withLock {

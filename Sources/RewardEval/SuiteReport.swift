@@ -11,6 +11,9 @@ public struct ModelEvaluation: Sendable {
   /// AUROC of rewards for labelled items: correct vs incorrect best-of-N responses, or a detection file.
   public var detection: DetectionReport?
   public var positionCheck: PositionCheck?
+  /// Candidates that got a NaN or infinite reward (only with `NonFiniteRewardPolicy.countAsInvalid`;
+  /// otherwise evaluation stops at the first).
+  public var nonFiniteRewards: Int?
   /// Wall-clock seconds spent scoring and measuring.
   public var seconds: Double?
   /// Of which inside the model's `score` (the rest is the harness: reading caches, metrics, bootstrap).

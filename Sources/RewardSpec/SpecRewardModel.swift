@@ -16,6 +16,9 @@ public struct SpecRewardModel: RewardModel {
   /// A spec of rules alone gains nothing from waiting for other requests' items.
   public var benefitsFromBatching: Bool { spec.components.contains { $0.scorer.benefitsFromBatching } }
 
+  /// Group normalisation compares each reward with the rest of its group.
+  public var needsWholeGroups: Bool { spec.groupNormalization != nil }
+
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
     var verdicts: [[RuleVerdict]] = []
     for component in spec.components {

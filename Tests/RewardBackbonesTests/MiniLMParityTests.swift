@@ -1,11 +1,13 @@
 import Foundation
 import RewardBackbones
 import RewardCore
+import RewardTestSupport
 import Testing
 
 /// The real all-MiniLM-L6-v2 against sentence-transformers' own embeddings.
 @Suite struct MiniLMParityTests {
-  @Test func matchesSentenceTransformersEmbeddings() throws {
+  @Test(.enabled(if: MiniLM.isFetched, Comment(rawValue: MiniLM.skipReason)))
+  func matchesSentenceTransformersEmbeddings() throws {
     let encoder = try SentenceEncoder(directory: try TestPaths.miniLMDirectory())
     #expect(encoder.pooling == .mean && encoder.normalize && encoder.maxLength == 256 && encoder.dimension == 384)
     let records = try TestPaths.jsonLines(TestPaths.reference.appendingPathComponent("minilm-embeddings.jsonl"))

@@ -1,19 +1,37 @@
 import Foundation
 import RewardCore
+import RewardTestSupport
 import Testing
 
-/// Runs the real `reward` binary, as a user would.
+/// Runs the real `reward` binary, as a user would: the one this build made (the test target
+/// depends on the `reward` product, so it is built first), never one found on `PATH`.
 struct RewardBinary {
-  static let path: String = {
-    // The binary sits beside the test bundle in the build folder.
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-      let candidate = directory.appendingPathComponent("reward").path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-      directory = directory.deletingLastPathComponent()
+  /// Folders that hold the build's products: the test runner's (Linux: `/proc/self/exe`,
+  /// `….build/debug/RewardKitPackageTests.xctest`) and the test bundle's (macOS `xctest`).
+  static var productFolders: [URL] {
+    var folders = [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()]
+    folders += Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map {
+      $0.bundleURL.deletingLastPathComponent()
     }
-    return "reward"
+    folders.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent())
+    return folders
+  }
+
+  /// `$REWARD_BINARY` when set, else `reward` beside the test bundle; nil when neither exists.
+  static let path: String? = {
+    if let explicit = ProcessInfo.processInfo.environment["REWARD_BINARY"], !explicit.isEmpty { return explicit }
+    return productFolders.map { $0.appendingPathComponent("reward").path }.first {
+      FileManager.default.isExecutableFile(atPath: $0)
+    }
   }()
+
+  struct NotBuilt: Error, CustomStringConvertible {
+    var description: String {
+      "the reward binary is not beside the test bundle (looked in "
+        + RewardBinary.productFolders.map(\.path).joined(separator: ", ")
+        + "); build it with `swift build --build-tests` or set REWARD_BINARY"
+    }
+  }
 
   struct Result {
     var status: Int32
@@ -22,6 +40,7 @@ struct RewardBinary {
   }
 
   static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    guard let path else { throw NotBuilt() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
@@ -42,6 +61,11 @@ struct RewardBinary {
       status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
       stderr: String(decoding: stderrData, as: UTF8.self))
   }
+}
+
+/// The first model's results in an `eval --json` report (schema 1: always a `models` list).
+func firstModel(_ report: JSONValue) -> JSONObject? {
+  report.objectValue?["models"]?.arrayValue?.first?.objectValue
 }
 
 enum Paths {
@@ -77,6 +101,7 @@ enum Paths {
     ])
     #expect(result.status == 0)
     let json = try JSONParser.parse(result.stdout).objectValue
+    #expect(json?["schema_version"] == .int(1) && json?["command"] == "data inspect")
     #expect(json?["pairs"] == .int(2350))
     #expect(json?["skipped"] == .int(4))
     #expect(json?["identical_responses"] == .int(2))
@@ -102,7 +127,7 @@ enum Paths {
 
     let eval = try RewardBinary.run(["eval", "--model", checkpoint, "--json", "--quiet", data])
     #expect(eval.status == 0, "\(eval.stderr)")
-    let report = try JSONParser.parse(eval.stdout).objectValue
+    let report = firstModel(try JSONParser.parse(eval.stdout))
     let overall = report?["overall"]?.objectValue
     #expect(overall?["pairs"] == .int(134))
     let correct = try #require(overall?["correct"]?.doubleValue)
@@ -161,7 +186,7 @@ enum Paths {
       "eval", "--model", checkpoint, "--skip-invalid", "--json", Paths.fixture("autoj.jsonl"),
     ])
     #expect(skipping.status == 0)
-    let report = try JSONParser.parse(skipping.stdout).objectValue
+    let report = firstModel(try JSONParser.parse(skipping.stdout))
     #expect(report?["overall"]?.objectValue?["pairs"] == .int(2))
     #expect(report?["skipped"]?.objectValue?["tie"] == .int(1))
     #expect(report?["subsets"]?.objectValue?.keys == ["chitchat", "code_generation"])
@@ -233,14 +258,15 @@ enum Paths {
     #expect(both.status != 0 && both.stderr.contains("exactly one of --model and --spec"))
   }
 
-  @Test func trainOnMiniLMEmbeddingsAndRebuildThePipelineFromTheCheckpoint() throws {
+  @Test(.enabled(if: MiniLM.isFetched, Comment(rawValue: MiniLM.skipReason)))
+  func trainOnMiniLMEmbeddingsAndRebuildThePipelineFromTheCheckpoint() throws {
     let directory = try Paths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let data = Paths.shared("data/preference/llmbar-natural.json")
     let train = try RewardBinary.run([
       "train", data, "--backbone", "minilm", "--out", directory + "/ckpt", "--quiet", "--epochs", "3",
     ])
-    try #require(train.status == 0, "\(train.stderr) (run `reward backbone fetch minilm` first)")
+    try #require(train.status == 0, "\(train.stderr)")
     let config = try JSONParser.parse(String(contentsOfFile: directory + "/ckpt/config.json", encoding: .utf8))
     let featurizer = config.objectValue?["featurizer"]?.objectValue
     #expect(featurizer?["kind"] == "encoder")

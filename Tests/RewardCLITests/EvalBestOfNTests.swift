@@ -13,7 +13,7 @@ import Testing
   func report(_ arguments: [String]) throws -> JSONObject {
     let run = try RewardBinary.run(["eval", "--json", "--quiet", "--no-cache"] + arguments)
     #expect(run.status == 0, "\(run.stderr)")
-    return try #require(JSONParser.parse(run.stdout).objectValue)
+    return try #require(firstModel(JSONParser.parse(run.stdout)))
   }
 
   @Test func aFileOfGroupsReportsAsTheBuilderDoes() throws {
@@ -63,7 +63,7 @@ import Testing
     ])
     #expect(skipping.status == 0, "\(skipping.stderr)")
     #expect(skipping.stderr.contains("skipped 1 invalid record"))
-    let report = try JSONParser.parse(skipping.stdout).objectValue
+    let report = firstModel(try JSONParser.parse(skipping.stdout))
     #expect(report?["best_of_n"]?.objectValue?["groups"] == .int(1))
     let misplaced = try RewardBinary.run(["eval", "--model", spec, "--response-field", "outputs", data])
     #expect(misplaced.status != 0)

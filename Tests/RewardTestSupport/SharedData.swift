@@ -34,3 +34,21 @@ public enum SharedData {
     }
   }
 }
+
+/// The real all-MiniLM-L6-v2 backbone, which `reward backbone fetch minilm` puts in the cache
+/// root. Tests that need it are skipped (not failed) when it is not there:
+/// `@Test(.enabled(if: MiniLM.isFetched, MiniLM.skipReason))`.
+public enum MiniLM {
+  public static var directory: String { CacheRoot.folder("backbones") + "/minilm" }
+
+  public static var isFetched: Bool {
+    ["config.json", "tokenizer.json", "model.safetensors"].allSatisfy {
+      FileManager.default.fileExists(atPath: directory + "/" + $0)
+    }
+  }
+
+  public static var skipReason: String {
+    "all-MiniLM-L6-v2 is not in the backbone cache (\(directory)): run `reward backbone fetch minilm` "
+      + "(or set REWARDKIT_CACHE to a cache that has backbones/minilm)"
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import RewardCore
+import RewardHeads
+import RewardRemote
+
+/// One kind of thing `--model` can name, and how to load it. A source answers nil for a
+/// reference it does not recognise, so the next source is tried.
+public struct ModelSource: Sendable {
+  /// A short name for messages and docs ("checkpoint", "spec", "remote").
+  public var name: String
+  /// What a reference of this kind looks like, for the "not found" message.
+  public var summary: String
+  /// The model, or nil when `reference` is not of this kind. Throws when it is, but is broken.
+  public var load: @Sendable (_ reference: String) throws -> (any PreferenceModel)?
+
+  public init(
+    name: String, summary: String, load: @escaping @Sendable (_ reference: String) throws -> (any PreferenceModel)?
+  ) {
+    self.name = name
+    self.summary = summary
+    self.load = load
+  }
+}
+
+extension ModelSource {
+  /// A remote reward model URL: vLLM's `/classify` endpoint, or an OpenRLHF `/get_reward` server
+  /// (any other http(s) URL).
+  public static let remote = ModelSource(name: "remote", summary: "an http(s) URL of a reward server") { reference in
+    guard reference.hasPrefix("http://") || reference.hasPrefix("https://") else { return nil }
+    let wire: RemoteProtocol = reference.hasSuffix("/classify") ? .vllmClassify : .openrlhf
+    return RemoteRewardModel(name: reference, settings: RemoteSettings(url: reference, wireProtocol: wire))
+  }
+
+  /// A checkpoint directory written by `reward train`. Pairwise-only heads (preference
+  /// embeddings) load as `PreferenceModel`s.
+  public static let checkpoint = ModelSource(name: "checkpoint", summary: "a checkpoint directory") { reference in
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue else {
+      return nil
+    }
+    let checkpoint = try Checkpoint.load(from: reference)
+    if checkpoint.head is any RewardHead { return try checkpoint.rewardModel(name: reference) }
+    return try checkpoint.preferenceModel(name: reference)
+  }
+
+  /// A reward spec file (YAML or JSON), whose components may be checkpoints.
+  public static let spec = ModelSource(name: "spec", summary: "a reward spec file (.yaml, .yml, .json)") {
+    reference in
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), !isDirectory.boolValue else {
+      return nil
+    }
+    return try RewardSpecLoader.load(path: reference)
+  }
+}
+
+/// Loads what `--model` names, in one place so every front-end (commands, server, tests, users'
+/// code) accepts the same things. Sources are tried in order; the first that recognises the
+/// reference loads it. Extend with `adding(_:)` (e.g. a judge model kind).
+public struct ModelLoader: Sendable {
+  public var sources: [ModelSource]
+
+  public init(sources: [ModelSource]) {
+    self.sources = sources
+  }
+
+  /// Remote URLs, checkpoint directories, spec files.
+  public static let standard = ModelLoader(sources: [.remote, .checkpoint, .spec])
+
+  /// This loader with `source` tried before the others (so it can claim references they would).
+  public func adding(_ source: ModelSource) -> ModelLoader {
+    ModelLoader(sources: [source] + sources)
+  }
+
+  /// Any model `reference` names, scalar or pairwise-only.
+  public func loadAny(_ reference: String) throws -> any PreferenceModel {
+    for source in sources {
+      if let model = try source.load(reference) { return model }
+    }
+    let kinds = sources.map(\.summary).joined(separator: ", ")
+    throw ConfigurationError("\(reference): no such checkpoint directory, spec file or URL (expected \(kinds))")
+  }
+
+  /// A model that gives a scalar reward per candidate.
+  public func loadRewardModel(_ reference: String) throws -> any RewardModel {
+    let model = try loadAny(reference)
+    guard let reward = model as? any RewardModel else {
+      throw ConfigurationError(
+        "\(reference): model '\(model.name)' only compares pairs (no scalar reward); it can be evaluated with "
+          + "`reward eval` but not used to score")
+    }
+    return reward
+  }
+
+  /// `standard.loadRewardModel(reference)`.
+  public static func load(_ reference: String) throws -> any RewardModel {
+    try standard.loadRewardModel(reference)
+  }
+
+  /// `standard.loadAny(reference)`: also pairwise-only checkpoints.
+  public static func loadPreferenceModel(_ reference: String) throws -> any PreferenceModel {
+    try standard.loadAny(reference)
+  }
+}
