@@ -56,19 +56,11 @@ import Testing
     let all = Self.commands()
     #expect(all.count >= 10)
     for (path, command) in all {
-      // TrainCommand's own help text belongs to the training work (issue 15.5); it is checked too,
-      // but recorded as a known issue until its strings are rewrapped.
       let help = RewardCommand.helpMessage(for: command, columns: 80)
       #expect(help.contains("USAGE:"), "\(path)")
       let ragged = Self.raggedLines(help)
       let name = "reward " + path.joined(separator: " ")
-      if path.first == "train" {
-        withKnownIssue("train's help is rewrapped by the training work", isIntermittent: true) {
-          #expect(ragged.isEmpty, "\(name) --help has ragged lines:\n\(ragged.joined(separator: "\n"))")
-        }
-      } else {
-        #expect(ragged.isEmpty, "\(name) --help has ragged lines:\n\(ragged.joined(separator: "\n"))")
-      }
+      #expect(ragged.isEmpty, "\(name) --help has ragged lines:\n\(ragged.joined(separator: "\n"))")
       // No line longer than the screen (argument-parser wraps all but the USAGE synopsis; a long
       // unbreakable token is fine).
       for line in help.split(separator: "\n") where line.count > 80 && !line.hasPrefix("USAGE:") {
