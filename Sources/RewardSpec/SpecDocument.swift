@@ -2,10 +2,31 @@ import Foundation
 import RewardCore
 import Yams
 
+/// How large a spec may be. A spec is a few hundred bytes written by a person; these bounds are
+/// far above that and stop a hostile or broken one (a YAML alias bomb, 20,000 components)
+/// before it costs gigabytes or minutes. Documented in docs/REWARD_SPEC.md.
+public enum SpecLimits {
+  /// Bytes of spec text.
+  public static let maximumDocumentBytes = 1 << 20
+  /// Values (scalars, lists and mappings) after YAML aliases are expanded: an alias repeats
+  /// its anchor's whole value, so nine nested aliases of ten can make 10⁹ of a tiny file.
+  public static let maximumValues = 100_000
+  /// Levels of nested lists and mappings.
+  public static let maximumDepth = 64
+  /// Entries of `components`.
+  public static let maximumComponents = 1_000
+}
+
 /// Reads a spec file (YAML or JSON) into a `JSONValue`, keeping key order, so one validator serves
 /// both formats. YAML scalars take YAML 1.1 core types (`1` is an int, `"1"` a string).
 enum SpecDocument {
   static func read(text: String, file: String?) throws(SpecError) -> JSONValue {
+    guard text.utf8.count <= SpecLimits.maximumDocumentBytes else {
+      throw SpecError(
+        file: file, path: "",
+        "the spec is \(text.utf8.count) bytes, over the limit of \(SpecLimits.maximumDocumentBytes)")
+    }
+    try checkFlowNesting(text, file: file)
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.hasPrefix("{") {
       do {
@@ -22,11 +43,44 @@ enum SpecDocument {
       throw SpecError(file: file, path: "", "invalid YAML: \(error)")
     }
     guard let node else { throw SpecError(file: file, path: "", "the spec is empty") }
-    return try convert(node, path: "", file: file, depth: 0)
+    var values = 0
+    return try convert(node, path: "", file: file, depth: 0, values: &values)
   }
 
-  private static func convert(_ node: Node, path: String, file: String?, depth: Int) throws(SpecError) -> JSONValue {
-    guard depth < 64 else { throw SpecError(file: file, path: path, "nested more than 64 levels") }
+  /// The composer recurses once per level of `[` and `{`, so a file of 100,000 brackets would
+  /// exhaust the stack before `convert` could count levels: count them first. (Block nesting
+  /// needs indentation, which the size limit keeps shallow.) Brackets in quotes and comments are
+  /// counted too, which can only reject early a spec that was already near the limit.
+  private static func checkFlowNesting(_ text: String, file: String?) throws(SpecError) {
+    var depth = 0
+    var deepest = 0
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "["), UInt8(ascii: "{"):
+        depth += 1
+        deepest = max(deepest, depth)
+      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
+      default: continue
+      }
+    }
+    // Not the exact limit: an open bracket inside a string is not nesting. Far past it is.
+    guard deepest <= SpecLimits.maximumDepth * 4 else {
+      throw SpecError(file: file, path: "", "nested more than \(SpecLimits.maximumDepth) levels")
+    }
+  }
+
+  private static func convert(_ node: Node, path: String, file: String?, depth: Int, values: inout Int)
+    throws(SpecError) -> JSONValue
+  {
+    guard depth < SpecLimits.maximumDepth else {
+      throw SpecError(file: file, path: path, "nested more than \(SpecLimits.maximumDepth) levels")
+    }
+    values += 1
+    guard values <= SpecLimits.maximumValues else {
+      throw SpecError(
+        file: file, path: path,
+        "the spec holds more than \(SpecLimits.maximumValues) values once YAML aliases are expanded")
+    }
     switch node {
     case .scalar(let scalar):
       // Only plain scalars are typed; quoted ones ("1", 'true') stay strings.
@@ -39,20 +93,21 @@ enum SpecDocument {
     case .sequence(let sequence):
       var items: [JSONValue] = []
       for (index, item) in sequence.enumerated() {
-        items.append(try convert(item, path: "\(path)[\(index)]", file: file, depth: depth + 1))
+        items.append(try convert(item, path: "\(path)[\(index)]", file: file, depth: depth + 1, values: &values))
       }
       return .array(items)
     case .mapping(let mapping):
       var object = JSONObject()
       for (key, value) in mapping {
         guard let name = key.string else { throw SpecError(file: file, path: path, "mapping keys must be strings") }
-        let childPath = path.isEmpty ? name : "\(path).\(name)"
+        let childPath = path.isEmpty ? name.excerpt() : "\(path).\(name.excerpt())"
         guard object[name] == nil else { throw SpecError(file: file, path: childPath, "duplicate key") }
-        object[name] = try convert(value, path: childPath, file: file, depth: depth + 1)
+        object[name] = try convert(value, path: childPath, file: file, depth: depth + 1, values: &values)
       }
       return .object(object)
     case .alias:
-      throw SpecError(file: file, path: path, "YAML aliases are not supported in reward specs")
+      // Yams resolves aliases while composing; an unresolved one would be a Yams change.
+      throw SpecError(file: file, path: path, "unresolved YAML alias")
     }
   }
 }

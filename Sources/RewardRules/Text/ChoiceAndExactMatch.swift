@@ -77,19 +77,81 @@ public struct ExactMatchRule: RewardRule {
 
   /// Python's `string.punctuation`, which SQuAD removes.
   private static let punctuation = Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars)
-  private static let articles = try! NSRegularExpression(pattern: #"\b(a|an|the)\b"#)
+  private static let articles: Set<[Unicode.Scalar]> = [["a"], ["a", "n"], ["t", "h", "e"]]
 
+  /// One linear pass per step over the text's scalars (SQuAD's order: case, punctuation,
+  /// articles, whitespace), so a 10 MB response costs a few times its size, not a regex replace
+  /// and a split into millions of substrings.
   public func normalize(_ text: String) -> String {
-    var s = text
-    if normalization.ignoreCase { s = s.lowercased() }
-    if normalization.ignorePunctuation {
-      s = String(s.unicodeScalars.filter { !Self.punctuation.contains($0) }.map(Character.init))
+    var scalars = Array((normalization.ignoreCase ? text.lowercased() : text).unicodeScalars)
+    if normalization.ignorePunctuation { scalars.removeAll(where: Self.punctuation.contains) }
+    if normalization.ignoreArticles { scalars = Self.replacingArticles(scalars) }
+    if normalization.collapseWhitespace { scalars = Self.collapsingWhitespace(scalars) }
+    let kept = Self.trimmed(scalars[...])
+    var result = String.UnicodeScalarView()
+    result.append(contentsOf: kept)
+    return String(result)
+  }
+
+  /// `re.sub(r"\b(a|an|the)\b", " ", text)`: a maximal run of word characters that is an article
+  /// becomes one space.
+  private static func replacingArticles(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    var output: [Unicode.Scalar] = []
+    output.reserveCapacity(scalars.count)
+    var index = 0
+    while index < scalars.count {
+      guard isWordCharacter(scalars[index]) else {
+        output.append(scalars[index])
+        index += 1
+        continue
+      }
+      var end = index + 1
+      while end < scalars.count && isWordCharacter(scalars[end]) { end += 1 }
+      let word = scalars[index..<end]
+      if word.count <= 3 && articles.contains(Array(word)) {
+        output.append(" ")
+      } else {
+        output.append(contentsOf: word)
+      }
+      index = end
     }
-    if normalization.ignoreArticles {
-      s = Self.articles.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: " ")
+    return output
+  }
+
+  /// ICU's `\w`, which decides where `\b` falls: letters, marks, decimal digits, connector
+  /// punctuation and the zero-width (non-)joiners.
+  private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    let properties = scalar.properties
+    if properties.isAlphabetic || scalar == "\u{200C}" || scalar == "\u{200D}" { return true }
+    switch properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+    default: return false
     }
-    if normalization.collapseWhitespace { s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-    return s.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  /// `" ".join(text.split())`: runs of whitespace become one space, none at either end.
+  private static func collapsingWhitespace(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    var output: [Unicode.Scalar] = []
+    output.reserveCapacity(scalars.count)
+    var pendingSpace = false
+    for scalar in scalars {
+      if scalar.properties.isWhitespace {
+        pendingSpace = !output.isEmpty
+      } else {
+        if pendingSpace { output.append(" ") }
+        pendingSpace = false
+        output.append(scalar)
+      }
+    }
+    return output
+  }
+
+  private static func trimmed(_ scalars: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
+    let isSpace = { (scalar: Unicode.Scalar) in CharacterSet.whitespacesAndNewlines.contains(scalar) }
+    guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+      let last = scalars.lastIndex(where: { !isSpace($0) })
+    else { return [] }
+    return scalars[first...last]
   }
 
   public func matches(_ response: String, _ reference: String) -> Bool {
