@@ -11,7 +11,8 @@ public enum SpecLimits {
   /// Values (scalars, lists and mappings) after YAML aliases are expanded: an alias repeats
   /// its anchor's whole value, so nine nested aliases of ten can make 10⁹ of a tiny file.
   public static let maximumValues = 100_000
-  /// Levels of nested lists and mappings.
+  /// Levels of nested lists and mappings. (The YAML parser itself stops at 1,000 levels, before
+  /// its recursive composer could exhaust the stack; JSON stops at the JSON reader's limit.)
   public static let maximumDepth = 64
   /// Entries of `components`.
   public static let maximumComponents = 1_000
@@ -26,7 +27,6 @@ enum SpecDocument {
         file: file, path: "",
         "the spec is \(text.utf8.count) bytes, over the limit of \(SpecLimits.maximumDocumentBytes)")
     }
-    try checkFlowNesting(text, file: file)
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.hasPrefix("{") {
       do {
@@ -40,33 +40,13 @@ enum SpecDocument {
     do {
       node = try Yams.compose(yaml: text)
     } catch {
-      throw SpecError(file: file, path: "", "invalid YAML: \(error)")
+      // The parser's message quotes the offending line, which can be a megabyte long.
+      let lines = "\(error)".split(separator: "\n", omittingEmptySubsequences: false)
+      throw SpecError(file: file, path: "", "invalid YAML: " + lines.map { String($0).excerpt(limit: 200) }.joined(separator: "\n"))
     }
     guard let node else { throw SpecError(file: file, path: "", "the spec is empty") }
     var values = 0
     return try convert(node, path: "", file: file, depth: 0, values: &values)
-  }
-
-  /// The composer recurses once per level of `[` and `{`, so a file of 100,000 brackets would
-  /// exhaust the stack before `convert` could count levels: count them first. (Block nesting
-  /// needs indentation, which the size limit keeps shallow.) Brackets in quotes and comments are
-  /// counted too, which can only reject early a spec that was already near the limit.
-  private static func checkFlowNesting(_ text: String, file: String?) throws(SpecError) {
-    var depth = 0
-    var deepest = 0
-    for byte in text.utf8 {
-      switch byte {
-      case UInt8(ascii: "["), UInt8(ascii: "{"):
-        depth += 1
-        deepest = max(deepest, depth)
-      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth = max(0, depth - 1)
-      default: continue
-      }
-    }
-    // Not the exact limit: an open bracket inside a string is not nesting. Far past it is.
-    guard deepest <= SpecLimits.maximumDepth * 4 else {
-      throw SpecError(file: file, path: "", "nested more than \(SpecLimits.maximumDepth) levels")
-    }
   }
 
   private static func convert(_ node: Node, path: String, file: String?, depth: Int, values: inout Int)

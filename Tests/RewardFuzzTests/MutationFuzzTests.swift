@@ -77,7 +77,7 @@ struct MutationFuzzTests {
   /// first kilobytes of real data files in each container.
   static func recordSeeds() -> [(name: String, bytes: [UInt8])] {
     var seeds: [(String, [UInt8])] = []
-    if let rows = try? SharedData.jsonLines("math/gsm8k-test.jsonl").prefix(4) {
+    if let rows = try? SharedData.jsonLines("data/math/gsm8k-test.jsonl").prefix(4) {
       let lines = rows.map { row -> String in
         let answer = row["answer"]?.stringValue ?? ""
         let final = answer.components(separatedBy: "####").last?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -94,7 +94,7 @@ struct MutationFuzzTests {
         ("score.csv", Array("prompt,response,reference\n\"What is 2+2?\",\"It is 4\",4\nq,\"a \"\"b\"\"\",5\n".utf8)))
     }
     for file in ["math/math500.jsonl", "preference/llmbar-natural.json", "tools/bfcl-v4-multiple.jsonl"] {
-      if let bytes = head(file, bytes: 3_000) { seeds.append((URL(fileURLWithPath: file).lastPathComponent, bytes)) }
+      if let bytes = head("data/" + file, bytes: 3_000) { seeds.append((URL(fileURLWithPath: file).lastPathComponent, bytes)) }
     }
     return seeds
   }
@@ -127,7 +127,7 @@ struct MutationFuzzTests {
       let bytes = Self.mutate(seed.bytes, &generator)
       let path = "fuzz-\(index)-\(seed.name)"
       Self.timed("\(path)") {
-        do {
+        do throws(InputError) {
           let file = try InputFile(path: path, bytes: bytes)
           let (records, skipped) = try ScoringInputReader.read(file, skipInvalid: true)
           for problem in skipped { #expect(problem.location.file == path) }
@@ -146,7 +146,7 @@ struct MutationFuzzTests {
     for index in 0..<Self.cases {
       let text = String(decoding: Self.mutate(seeds[index % seeds.count], &generator), as: UTF8.self)
       Self.timed("spec case \(index): \(text.prefix(200).debugDescription)") {
-        do {
+        do throws(SpecError) {
           _ = try RewardSpecLoader.load(text: text, file: "fuzz.yaml")
         } catch {
           #expect(error.file == "fuzz.yaml")
@@ -158,7 +158,7 @@ struct MutationFuzzTests {
 
   @Test func mathRuleDecidesEveryMutatedAnswer() throws {
     var answers = ["18", "\\frac{1}{2}", "3\\sqrt{2}", "(1, 2)", "x^2+1", "10\\%", "\\{1,2\\}", "2.5", "-\\infty"]
-    if let rows = try? SharedData.jsonLines("math/math500.jsonl").prefix(40) {
+    if let rows = try? SharedData.jsonLines("data/math/math500.jsonl").prefix(40) {
       answers += rows.compactMap { $0["answer"]?.stringValue }
     }
     let rule = MathAnswerRule()

@@ -42,8 +42,8 @@ struct SpecLimitTests {
 
   @Test func anAllEqualGroupNormalizesToZeroNotNaN() async throws {
     let model = try RewardSpecLoader.load(
-      text: "components: [{kind: length, target: 3, unit: words}]\nnormalize: group\n")
-    let candidates = (0..<4).map { _ in Candidate(prompt: [], response: "one two three", group: "g") }
+      text: "components: [{kind: length, target: 3, unit: characters}]\nnormalize: group\n")
+    let candidates = (0..<4).map { _ in Candidate(prompt: [], response: "abc", group: "g") }
     let rewards = try await model.score(candidates)
     #expect(rewards.map(\.value) == [0, 0, 0, 0])
   }
@@ -66,7 +66,7 @@ struct SpecLimitTests {
         Issue.record("expected an error")
         continue
       }
-      #expect(error.description.count < 400, "\(error.description.prefix(400))")
+      #expect(error.description.count < 1_000, "\(error.description.prefix(1_000))")
       #expect(error.description.contains("characters)") || error.description.contains("found infinity"))
     }
   }
@@ -111,8 +111,12 @@ struct SpecLimitTests {
   }
 
   @Test func deepNestingIsRejectedWithoutCrashing() {
-    expectError(String(repeating: "[", count: 200_000), path: "", "nested more than")
-    expectError("{\"components\": " + String(repeating: "[", count: 100_000) + "}", path: "", "nested more than")
+    for text in [
+      String(repeating: "[", count: 200_000), "{\"components\": " + String(repeating: "[", count: 100_000) + "}",
+      "components: " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500),
+    ] {
+      #expect(loadError(text)?.message.lowercased().contains("nest") == true)
+    }
     let block = (0..<100).map { String(repeating: " ", count: $0) + "- " }.joined(separator: "\n") + "x"
     #expect(loadError("components:\n" + block) != nil)
     #expect(loadError("components: " + String(repeating: "- ", count: 50_000) + "x") != nil)
