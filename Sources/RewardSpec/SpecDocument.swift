@@ -42,7 +42,8 @@ enum SpecDocument {
     } catch {
       // The parser's message quotes the offending line, which can be a megabyte long.
       let lines = "\(error)".split(separator: "\n", omittingEmptySubsequences: false)
-      throw SpecError(file: file, path: "", "invalid YAML: " + lines.map { String($0).excerpt(limit: 200) }.joined(separator: "\n"))
+      throw SpecError(
+        file: file, path: "", "invalid YAML: " + lines.map { String($0).excerpt(limit: 200) }.joined(separator: "\n"))
     }
     guard let node else { throw SpecError(file: file, path: "", "the spec is empty") }
     var values = 0

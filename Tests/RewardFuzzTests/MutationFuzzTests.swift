@@ -94,7 +94,9 @@ struct MutationFuzzTests {
         ("score.csv", Array("prompt,response,reference\n\"What is 2+2?\",\"It is 4\",4\nq,\"a \"\"b\"\"\",5\n".utf8)))
     }
     for file in ["math/math500.jsonl", "preference/llmbar-natural.json", "tools/bfcl-v4-multiple.jsonl"] {
-      if let bytes = head("data/" + file, bytes: 3_000) { seeds.append((URL(fileURLWithPath: file).lastPathComponent, bytes)) }
+      if let bytes = head("data/" + file, bytes: 3_000) {
+        seeds.append((URL(fileURLWithPath: file).lastPathComponent, bytes))
+      }
     }
     return seeds
   }
@@ -122,6 +124,9 @@ struct MutationFuzzTests {
     let seeds = Self.recordSeeds()
     try #require(!seeds.isEmpty, "no seed data under \(SharedData.root)")
     var generator = SeededGenerator(seed: 1601)
+    var withRecords = 0
+    var located = 0
+    var errors = 0
     for index in 0..<Self.cases {
       let seed = seeds[index % seeds.count]
       let bytes = Self.mutate(seed.bytes, &generator)
@@ -132,28 +137,38 @@ struct MutationFuzzTests {
           let (records, skipped) = try ScoringInputReader.read(file, skipInvalid: true)
           for problem in skipped { #expect(problem.location.file == path) }
           for record in records { #expect(record.location.file == path) }
+          if !records.isEmpty { withRecords += 1 }
         } catch {
           #expect(error.location.file == path, "\(error)")
+          errors += 1
+          if error.location.line != nil { located += 1 }
         }
       }
     }
+    print("record reader: \(Self.cases) files, \(withRecords) with records, \(errors) errors (\(located) with a line)")
+    // Mutations that break every file would test only the first check.
+    #expect(withRecords > Self.cases / 10)
   }
 
   @Test func specLoaderLoadsOrNamesTheFile() throws {
     let seeds = Self.specSeeds()
     try #require(seeds.count > 3, "the spec examples in docs/REWARD_SPEC.md were not found")
     var generator = SeededGenerator(seed: 1602)
+    var loaded = 0
     for index in 0..<Self.cases {
       let text = String(decoding: Self.mutate(seeds[index % seeds.count], &generator), as: UTF8.self)
       Self.timed("spec case \(index): \(text.prefix(200).debugDescription)") {
         do throws(SpecError) {
           _ = try RewardSpecLoader.load(text: text, file: "fuzz.yaml")
+          loaded += 1
         } catch {
           #expect(error.file == "fuzz.yaml")
           #expect(error.description.count < 2_000, "\(error.description.prefix(300))")
         }
       }
     }
+    print("spec loader: \(Self.cases) specs, \(loaded) loaded, the rest rejected with the file named")
+    #expect(loaded > Self.cases / 40)
   }
 
   @Test func mathRuleDecidesEveryMutatedAnswer() throws {
