@@ -35,7 +35,7 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure() {  # label, command...: wall seconds and peak RSS; a case past 120 s is stopped
   local label="$1"
   shift
-  /usr/bin/time -f "$label: %e s, %M KB peak" timeout 120 "$@" 2>&1 | tail -2 || true
+  /usr/bin/time -f "$label: %e s, %M KB peak" timeout 120 "$@" 2>&1 | grep -v "^Command exited" | tail -2 || true
 }
 for count in 24 26 28; do measure "regex before, $count a's" "$bench" regex-nsregularexpression "$count"; done
 for count in 28 100 10000; do measure "regex after, $count a's" "$bench" regex-bounded "$count"; done
@@ -58,5 +58,7 @@ done
   for i in $(seq 1 20000); do echo "  - {kind: length, target: 3, name: c$i}"; done
 } > "$work/many.yaml"
 echo '{"prompt": "p", "response": "r"}' > "$work/in.jsonl"
+echo "components: [{kind: math}]" > "$work/one.yaml"
+measure "spec with one component (start-up baseline)" "$reward" score --spec "$work/one.yaml" "$work/in.jsonl"
 measure "spec alias bomb" "$reward" score --spec "$work/bomb.yaml" "$work/in.jsonl"
 measure "spec with 20,000 components" "$reward" score --spec "$work/many.yaml" "$work/in.jsonl"

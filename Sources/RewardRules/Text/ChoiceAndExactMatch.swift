@@ -76,7 +76,24 @@ public struct ExactMatchRule: RewardRule {
   }
 
   /// Python's `string.punctuation`, which SQuAD removes.
-  private static let punctuation = Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars)
+  private static let punctuation = asciiTable { "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars.contains($0) }
+  /// ASCII `\w`: letters, digits and `_`.
+  private static let asciiWord = asciiTable { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" }
+
+  /// Answers for the 128 ASCII scalars, looked up instead of asking Unicode properties, which
+  /// dominated the time on long (mostly ASCII) texts.
+  private static func asciiTable(_ predicate: (Unicode.Scalar) -> Bool) -> [Bool] {
+    (0..<128).map { predicate(Unicode.Scalar(UInt8($0))) }
+  }
+
+  private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 128 && punctuation[Int(scalar.value)]
+  }
+
+  private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar.value < 128 { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
+    return scalar.properties.isWhitespace
+  }
   private static let articles: Set<[Unicode.Scalar]> = [["a"], ["a", "n"], ["t", "h", "e"]]
 
   /// One linear pass per step over the text's scalars (SQuAD's order: case, punctuation,
@@ -84,13 +101,25 @@ public struct ExactMatchRule: RewardRule {
   /// and a split into millions of substrings.
   public func normalize(_ text: String) -> String {
     var scalars = Array((normalization.ignoreCase ? text.lowercased() : text).unicodeScalars)
-    if normalization.ignorePunctuation { scalars.removeAll(where: Self.punctuation.contains) }
+    if normalization.ignorePunctuation { scalars.removeAll(where: Self.isPunctuation) }
     if normalization.ignoreArticles { scalars = Self.replacingArticles(scalars) }
     if normalization.collapseWhitespace { scalars = Self.collapsingWhitespace(scalars) }
-    let kept = Self.trimmed(scalars[...])
-    var result = String.UnicodeScalarView()
-    result.append(contentsOf: kept)
-    return String(result)
+    return Self.string(Self.trimmed(scalars[...]))
+  }
+
+  /// Scalars back to a string through UTF-8 bytes: appending them to a `UnicodeScalarView` one by
+  /// one took most of the time on long texts.
+  private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(scalars.count)
+    for scalar in scalars {
+      if scalar.value < 128 {
+        bytes.append(UInt8(scalar.value))
+      } else {
+        UTF8.encode(scalar) { bytes.append($0) }
+      }
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// `re.sub(r"\b(a|an|the)\b", " ", text)`: a maximal run of word characters that is an article
@@ -121,6 +150,7 @@ public struct ExactMatchRule: RewardRule {
   /// ICU's `\w`, which decides where `\b` falls: letters, marks, decimal digits, connector
   /// punctuation and the zero-width (non-)joiners.
   private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar.value < 128 { return asciiWord[Int(scalar.value)] }
     let properties = scalar.properties
     if properties.isAlphabetic || scalar == "\u{200C}" || scalar == "\u{200D}" { return true }
     switch properties.generalCategory {
@@ -135,7 +165,7 @@ public struct ExactMatchRule: RewardRule {
     output.reserveCapacity(scalars.count)
     var pendingSpace = false
     for scalar in scalars {
-      if scalar.properties.isWhitespace {
+      if isWhitespace(scalar) {
         pendingSpace = !output.isEmpty
       } else {
         if pendingSpace { output.append(" ") }
