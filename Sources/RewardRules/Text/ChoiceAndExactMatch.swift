@@ -94,7 +94,7 @@ public struct ExactMatchRule: RewardRule {
     if scalar.value < 128 { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
     return scalar.properties.isWhitespace
   }
-  private static let articles: Set<[Unicode.Scalar]> = [["a"], ["a", "n"], ["t", "h", "e"]]
+  private static let articles: [[Unicode.Scalar]] = [["a"], ["a", "n"], ["t", "h", "e"]]
 
   /// One linear pass per step over the text's scalars (SQuAD's order: case, punctuation,
   /// articles, whitespace), so a 10 MB response costs a few times its size, not a regex replace
@@ -137,7 +137,7 @@ public struct ExactMatchRule: RewardRule {
       var end = index + 1
       while end < scalars.count && isWordCharacter(scalars[end]) { end += 1 }
       let word = scalars[index..<end]
-      if word.count <= 3 && articles.contains(Array(word)) {
+      if word.count <= 3 && articles.contains(where: { $0.elementsEqual(word) }) {
         output.append(" ")
       } else {
         output.append(contentsOf: word)
