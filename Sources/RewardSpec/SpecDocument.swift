@@ -11,8 +11,8 @@ public enum SpecLimits {
   /// Values (scalars, lists and mappings) after YAML aliases are expanded: an alias repeats
   /// its anchor's whole value, so nine nested aliases of ten can make 10⁹ of a tiny file.
   public static let maximumValues = 100_000
-  /// Levels of nested lists and mappings. (The YAML parser itself stops at 1,000 levels, before
-  /// its recursive composer could exhaust the stack; JSON stops at the JSON reader's limit.)
+  /// Levels of nested lists and mappings. (The YAML parser itself stops at 1,000 levels and the
+  /// JSON reader at 512, before their recursion could exhaust the stack.)
   public static let maximumDepth = 64
   /// Entries of `components`.
   public static let maximumComponents = 1_000
@@ -29,12 +29,15 @@ enum SpecDocument {
     }
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.hasPrefix("{") {
+      let value: JSONValue
       do {
-        return try JSONParser.parse(text)
+        value = try JSONParser.parse(text)
       } catch {
         throw SpecError(
           file: file, path: "", "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
       }
+      try checkDepth(value, file: file)
+      return value
     }
     let node: Node?
     do {
@@ -48,6 +51,16 @@ enum SpecDocument {
     guard let node else { throw SpecError(file: file, path: "", "the spec is empty") }
     var values = 0
     return try convert(node, path: "", file: file, depth: 0, values: &values)
+  }
+
+  /// A JSON spec within `maximumDepth`, as a YAML one is checked while it is converted.
+  private static func checkDepth(_ value: JSONValue, file: String?, depth: Int = 0) throws(SpecError) {
+    guard depth < SpecLimits.maximumDepth else {
+      throw SpecError(file: file, path: "", "nested more than \(SpecLimits.maximumDepth) levels")
+    }
+    for child in value.arrayValue ?? value.objectValue?.entries.map(\.value) ?? [] {
+      try checkDepth(child, file: file, depth: depth + 1)
+    }
   }
 
   private static func convert(_ node: Node, path: String, file: String?, depth: Int, values: inout Int)

@@ -114,6 +114,7 @@ struct SpecLimitTests {
     for text in [
       String(repeating: "[", count: 200_000), "{\"components\": " + String(repeating: "[", count: 100_000) + "}",
       "components: " + String(repeating: "[", count: 500) + String(repeating: "]", count: 500),
+      "{\"components\": " + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}",
     ] {
       #expect(loadError(text)?.message.lowercased().contains("nest") == true)
     }
