@@ -32,7 +32,10 @@ let package = Package(
     .target(
       name: "RewardHeads",
       dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
-    .target(name: "RewardRules", dependencies: ["RewardCore"]),
+    // Format rules match user patterns with ICU's C API (step budgets); Foundation ships the library.
+    .target(
+      name: "RewardRules", dependencies: ["RewardCore"],
+      linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]),
     .target(
       name: "RewardSpec",
       dependencies: [
@@ -81,6 +84,10 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
+    // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
+    .testTarget(
+      name: "RewardFuzzTests",
+      dependencies: ["RewardCore", "RewardData", "RewardRules", "RewardSpec", "RewardTestSupport"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

@@ -320,7 +320,7 @@ public struct JSONParser {
     }
     let text = String(decoding: bytes[start..<index], as: UTF8.self)
     if isInteger, let value = Int64(text) { return .int(value) }
-    guard let value = Double(text), value.isFinite else { throw error("number \(text) is out of range") }
+    guard let value = Double(text), value.isFinite else { throw error("number \(text.excerpt()) is out of range") }
     return .double(value)
   }
 

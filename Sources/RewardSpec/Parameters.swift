@@ -49,7 +49,7 @@ public struct Parameters: Sendable {
   public mutating func double(_ key: String) throws(SpecError) -> Double {
     let found = try requiredValue(key)
     guard let number = found.doubleValue, number.isFinite else {
-      throw error(key, "expected a number, found \(found.typeName)")
+      throw error(key, "expected a finite number, found \(found.specDescription)")
     }
     return number
   }
@@ -101,7 +101,7 @@ public struct Parameters: Sendable {
   {
     let chosen = try string(key, default: fallback)
     guard choices.contains(chosen) else {
-      throw error(key, "expected one of \(choices.joined(separator: ", ")), found '\(chosen)'")
+      throw error(key, "expected one of \(choices.joined(separator: ", ")), found '\(chosen.excerpt())'")
     }
     return chosen
   }
@@ -110,7 +110,7 @@ public struct Parameters: Sendable {
   public func finish() throws(SpecError) {
     for key in object.keys where !used.contains(key) {
       let known = used.sorted().joined(separator: ", ")
-      throw error(key, "unknown parameter (known here: \(known))")
+      throw error(key.excerpt(), "unknown parameter (known here: \(known))")
     }
   }
 }

@@ -8,7 +8,7 @@ enum RemoteComponent {
   static func make(_ p: inout Parameters) throws(SpecError) -> any SpecComponent {
     let url = try p.string("url")
     guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-      throw p.error("url", "expected an http:// or https:// URL, found '\(url)'")
+      throw p.error("url", "expected an http:// or https:// URL, found '\(url.excerpt())'")
     }
     let protocolName = try p.choice(
       "protocol", among: RemoteProtocol.allCases.map(\.rawValue), default: RemoteProtocol.openrlhf.rawValue)

@@ -39,10 +39,18 @@ public enum RewardSpecLoader {
       throw SpecError(
         file: file, path: "components", "expected a non-empty list of components, found \(componentList.typeName)")
     }
+    guard items.count <= SpecLimits.maximumComponents else {
+      throw SpecError(
+        file: file, path: "components",
+        "\(items.count) components, over the limit of \(SpecLimits.maximumComponents)")
+    }
     var components: [RewardSpec.Component] = []
+    var names: Set<String> = []
     for (index, item) in items.enumerated() {
-      components.append(
-        try parseComponent(item, path: "components[\(index)]", file: file, registry: registry, existing: components))
+      let component = try parseComponent(
+        item, path: "components[\(index)]", file: file, registry: registry, names: names)
+      names.insert(component.name)
+      components.append(component)
     }
     let gates = try parseGates(top.value("gates"), components: components, file: file)
     let policyName = try top.choice(
@@ -50,7 +58,7 @@ public enum RewardSpecLoader {
     let clip = try parseClip(top.value("clip"), file: file)
     let normalization = try parseNormalization(top.value("normalize"), file: file)
     for key in root.keys where !topLevelKeys.contains(key) {
-      throw SpecError(file: file, path: key, "unknown key (known: \(topLevelKeys.joined(separator: ", ")))")
+      throw SpecError(file: file, path: key.excerpt(), "unknown key (known: \(topLevelKeys.joined(separator: ", ")))")
     }
     return RewardSpec(
       name: name, components: components, gates: gates,
@@ -59,7 +67,7 @@ public enum RewardSpecLoader {
   }
 
   private static func parseComponent(
-    _ item: JSONValue, path: String, file: String?, registry: ComponentRegistry, existing: [RewardSpec.Component]
+    _ item: JSONValue, path: String, file: String?, registry: ComponentRegistry, names: Set<String>
   ) throws(SpecError) -> RewardSpec.Component {
     guard let object = item.objectValue else {
       throw SpecError(file: file, path: path, "expected a mapping with 'kind', found \(item.typeName)")
@@ -67,11 +75,11 @@ public enum RewardSpecLoader {
     var p = Parameters(object, path: path, file: file)
     let kind = try p.string("kind")
     guard let constructor = registry.constructors[kind] else {
-      throw p.error("kind", "unknown kind '\(kind)'; known kinds: \(registry.kinds.joined(separator: ", "))")
+      throw p.error("kind", "unknown kind '\(kind.excerpt())'; known kinds: \(registry.kinds.joined(separator: ", "))")
     }
     let name = try p.string("name", default: kind)
-    if existing.contains(where: { $0.name == name }) {
-      throw p.error("name", "duplicate component name '\(name)': give each component a distinct 'name'")
+    if names.contains(name) {
+      throw p.error("name", "duplicate component name '\(name.excerpt())': give each component a distinct 'name'")
     }
     let weight = try p.double("weight", default: 1)
     let scorer = try constructor(&p)
@@ -96,7 +104,8 @@ public enum RewardSpecLoader {
       let component = try p.string("component")
       guard components.contains(where: { $0.name == component }) else {
         throw p.error(
-          "component", "unknown component '\(component)' (known: \(components.map(\.name).joined(separator: ", ")))")
+          "component",
+          "unknown component '\(component.excerpt())' (known: \(components.map(\.name).joined(separator: ", ")))")
       }
       let gate = RewardSpec.Gate(
         component: component, minimum: try p.double("min", default: 1), otherwise: try p.double("otherwise", default: 0)
@@ -135,7 +144,7 @@ public enum RewardSpecLoader {
       switch word {
       case "none": return nil
       case "group": return RewardSpec.GroupNormalization(epsilon: 1e-6, scale: true)
-      default: throw SpecError(file: file, path: "normalize", "expected none or group, found '\(word)'")
+      default: throw SpecError(file: file, path: "normalize", "expected none or group, found '\(word.excerpt())'")
       }
     }
     guard let object = value.objectValue else {
@@ -144,7 +153,8 @@ public enum RewardSpecLoader {
     var p = Parameters(object, path: "normalize", file: file)
     let method = try p.choice("method", among: ["group", "none"], default: "group")
     let epsilon = try p.double("epsilon", default: 1e-6)
-    guard epsilon >= 0 else { throw p.error("epsilon", "must not be negative") }
+    // ε keeps a group whose rewards are all equal (std 0) finite: with ε = 0 it would be 0/0.
+    guard epsilon > 0 else { throw p.error("epsilon", "must be greater than 0, found \(epsilon)") }
     let scale = try p.bool("scale", default: true)
     try p.finish()
     return method == "none" ? nil : RewardSpec.GroupNormalization(epsilon: epsilon, scale: scale)

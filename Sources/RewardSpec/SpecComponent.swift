@@ -18,20 +18,26 @@ extension SpecComponent {
 /// scoring a GRPO batch uses every core; rules are pure, so the split cannot change a verdict.
 public struct RuleComponent: SpecComponent {
   public let rule: any RewardRule
+  /// A response or reference longer than this (UTF-8 bytes) is not given to the rule: the
+  /// component answers "not applicable" instead of spending seconds and gigabytes on one item.
+  public let maximumInputBytes: Int
   /// Batches smaller than this run on the calling task: splitting costs more than it saves.
   public static let parallelThreshold = 64
+  /// 1 MiB: hundreds of times a long reasoning trace (32k tokens are about 128 KB).
+  public static let defaultMaximumInputBytes = 1 << 20
 
-  public init(_ rule: any RewardRule) {
+  public init(_ rule: any RewardRule, maximumInputBytes: Int = RuleComponent.defaultMaximumInputBytes) {
     self.rule = rule
+    self.maximumInputBytes = maximumInputBytes
   }
 
   public var benefitsFromBatching: Bool { false }
 
   public func evaluate(_ candidates: [Candidate]) async throws -> [RuleVerdict] {
     let workers = min(ProcessInfo.processInfo.activeProcessorCount, candidates.count / Self.parallelThreshold)
+    let rule = BoundedInputRule(rule: self.rule, maximumBytes: maximumInputBytes)
     guard workers > 1 else { return candidates.map(rule.evaluate) }
     let chunk = (candidates.count + workers - 1) / workers
-    let rule = self.rule
     return await withTaskGroup(of: (Int, [RuleVerdict]).self) { group in
       for start in stride(from: 0, to: candidates.count, by: chunk) {
         let slice = Array(candidates[start..<min(candidates.count, start + chunk)])
@@ -63,5 +69,19 @@ public struct ModelComponent: SpecComponent {
       throw ConfigurationError("\(model.name) returned \(rewards.count) rewards for \(candidates.count) candidates")
     }
     return rewards.map { .score($0.value) }
+  }
+}
+
+/// A rule behind the input-size limit of `RuleComponent`.
+struct BoundedInputRule: RewardRule {
+  let rule: any RewardRule
+  let maximumBytes: Int
+
+  func evaluate(_ candidate: Candidate) -> RuleVerdict {
+    for (field, text) in [("response", candidate.response), ("reference", candidate.reference ?? "")]
+    where text.utf8.count > maximumBytes {
+      return .notApplicable("the \(field) is \(text.utf8.count) bytes, over the \(maximumBytes)-byte limit for rules")
+    }
+    return rule.evaluate(candidate)
   }
 }

@@ -9,6 +9,8 @@ enum StandardComponents {
     options.relativeTolerance = try p.double("relative_tolerance", default: options.relativeTolerance)
     options.maximumAnswerLength = try p.int(
       "max_answer_length", default: options.maximumAnswerLength, range: 1...1_000_000)
+    let defaultBudget = Int(options.timeBudget / .milliseconds(1))
+    options.timeBudget = .milliseconds(try p.int("time_budget_ms", default: defaultBudget, range: 1...60_000))
     let rule = MathAnswerRule(
       extractor: MathAnswerExtractor(fallbackToLastNumber: try p.bool("fallback_to_last_number", default: true)),
       verifier: MathVerifier(options: options), correctValue: try p.double("correct", default: 1),
@@ -41,10 +43,11 @@ enum StandardComponents {
   static func format(_ p: inout Parameters) throws(SpecError) -> any SpecComponent {
     let pattern = try p.string("pattern")
     let mode = try p.choice("match", among: RegexRule.Mode.allCases.map(\.rawValue), default: "search")
+    let budget = try p.int("budget_steps", default: BoundedRegex.defaultBudget, range: 1...100_000)
     do {
-      return RuleComponent(try RegexRule(pattern: pattern, mode: RegexRule.Mode(rawValue: mode)!))
+      return RuleComponent(try RegexRule(pattern: pattern, mode: RegexRule.Mode(rawValue: mode)!, budget: budget))
     } catch {
-      throw p.error("pattern", "invalid regular expression '\(pattern)'")
+      throw p.error("pattern", "\(error)")
     }
   }
 
@@ -52,7 +55,7 @@ enum StandardComponents {
     let tags = try p.stringArray("tags")
     guard !tags.isEmpty else { throw p.error("tags", "expected at least one tag name") }
     for (index, tag) in tags.enumerated() where tag.isEmpty || tag.contains(where: { "<>/ ".contains($0) }) {
-      throw p.error("tags[\(index)]", "expected a bare tag name such as think, found '\(tag)'")
+      throw p.error("tags[\(index)]", "expected a bare tag name such as think, found '\(tag.excerpt())'")
     }
     return RuleComponent(TagStructureRule(tags: tags, strict: try p.bool("strict", default: true)))
   }

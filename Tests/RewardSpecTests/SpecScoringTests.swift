@@ -75,7 +75,7 @@ struct SpecScoringTests {
       text: """
         components:
           - kind: math
-        normalize: {method: group, epsilon: 0}
+        normalize: {method: group, epsilon: 1e-300}
         """)
     let rewards = try await model.score([
       candidate("\\boxed{2}", reference: "2", group: "a"), candidate("\\boxed{3}", reference: "2", group: "a"),

@@ -1,13 +1,14 @@
 import Foundation
 import RewardCore
 
-/// 1 when the response matches a regular expression (anywhere, or as a whole with `.full`), else 0.
+/// 1 when the response matches a regular expression (anywhere, or as a whole with `.full`), else 0;
+/// "not applicable" when the match runs past its step budget (see `BoundedRegex`).
 public struct RegexRule: RewardRule {
   public enum Mode: String, Sendable, CaseIterable {
     case search, full
   }
 
-  public let regex: NSRegularExpression
+  public let regex: BoundedRegex
   public let mode: Mode
   /// Set when the pattern is literals joined by "anything" (`<think>[\s\S]*</think>`, the R1
   /// format check): then the rule is decided natively on UTF-8, without ICU and its UTF-16 bridging,
@@ -17,25 +18,29 @@ public struct RegexRule: RewardRule {
   /// before ICU runs: a response without it cannot match.
   let requiredLiteral: [UInt8]
 
-  /// Throws the regex compiler's message for an invalid pattern.
-  public init(pattern: String, mode: Mode = .search) throws {
+  /// Throws the regex compiler's message for an invalid pattern. `budget` is in ICU time-limit
+  /// units (see `BoundedRegex`).
+  public init(pattern: String, mode: Mode = .search, budget: Int = BoundedRegex.defaultBudget) throws {
     let anchored = mode == .full ? "^(?:\(pattern))$" : pattern
     do {
-      regex = try NSRegularExpression(pattern: anchored, options: [])
+      regex = try BoundedRegex(pattern: anchored, budget: budget)
     } catch {
-      throw ConfigurationError("invalid regular expression '\(pattern)': \(error.localizedDescription)")
+      throw ConfigurationError("invalid regular expression '\(pattern.excerpt())': \(error)")
     }
     self.mode = mode
     self.literalSequence = LiteralSequence(pattern: pattern)
     self.requiredLiteral = Array(Self.leadingLiteral(of: pattern).utf8)
   }
 
-  public func matches(_ text: String) -> Bool {
-    if let literalSequence { return literalSequence.matches(text, whole: mode == .full) }
+  /// Whether the text matches; false too when the budget ran out (`match(_:)` tells the two apart).
+  public func matches(_ text: String) -> Bool { match(text) == .match }
+
+  public func match(_ text: String) -> BoundedRegex.Outcome {
+    if let literalSequence { return literalSequence.matches(text, whole: mode == .full) ? .match : .noMatch }
     if !requiredLiteral.isEmpty, ByteSearch.first(requiredLiteral, in: Array(text.utf8)) == nil {
-      return false
+      return .noMatch
     }
-    return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    return regex.firstMatch(in: text)
   }
 
   /// The characters a pattern starts with that can only match themselves (`<think>` of
@@ -49,7 +54,12 @@ public struct RegexRule: RewardRule {
   }
 
   public func evaluate(_ candidate: Candidate) -> RuleVerdict {
-    .score(matches(candidate.response) ? 1 : 0)
+    switch match(candidate.response) {
+    case .match: .score(1)
+    case .noMatch: .score(0)
+    case .budgetExceeded:
+      .notApplicable("the pattern ran past its match budget of \(regex.budget) steps (ICU time-limit units)")
+    }
   }
 }
 

@@ -76,20 +76,112 @@ public struct ExactMatchRule: RewardRule {
   }
 
   /// Python's `string.punctuation`, which SQuAD removes.
-  private static let punctuation = Set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars)
-  private static let articles = try! NSRegularExpression(pattern: #"\b(a|an|the)\b"#)
+  private static let punctuation = asciiTable { "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~".unicodeScalars.contains($0) }
+  /// ASCII `\w`: letters, digits and `_`.
+  private static let asciiWord = asciiTable { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" }
 
+  /// Answers for the 128 ASCII scalars, looked up instead of asking Unicode properties, which
+  /// dominated the time on long (mostly ASCII) texts.
+  private static func asciiTable(_ predicate: (Unicode.Scalar) -> Bool) -> [Bool] {
+    (0..<128).map { predicate(Unicode.Scalar(UInt8($0))) }
+  }
+
+  private static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 128 && punctuation[Int(scalar.value)]
+  }
+
+  private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar.value < 128 { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
+    return scalar.properties.isWhitespace
+  }
+  private static let articles: [[Unicode.Scalar]] = [["a"], ["a", "n"], ["t", "h", "e"]]
+
+  /// One linear pass per step over the text's scalars (SQuAD's order: case, punctuation,
+  /// articles, whitespace), so a 10 MB response costs a few times its size, not a regex replace
+  /// and a split into millions of substrings.
   public func normalize(_ text: String) -> String {
-    var s = text
-    if normalization.ignoreCase { s = s.lowercased() }
-    if normalization.ignorePunctuation {
-      s = String(s.unicodeScalars.filter { !Self.punctuation.contains($0) }.map(Character.init))
+    var scalars = Array((normalization.ignoreCase ? text.lowercased() : text).unicodeScalars)
+    if normalization.ignorePunctuation { scalars.removeAll(where: Self.isPunctuation) }
+    if normalization.ignoreArticles { scalars = Self.replacingArticles(scalars) }
+    if normalization.collapseWhitespace { scalars = Self.collapsingWhitespace(scalars) }
+    return Self.string(Self.trimmed(scalars[...]))
+  }
+
+  /// Scalars back to a string through UTF-8 bytes: appending them to a `UnicodeScalarView` one by
+  /// one took most of the time on long texts.
+  private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(scalars.count)
+    for scalar in scalars {
+      if scalar.value < 128 {
+        bytes.append(UInt8(scalar.value))
+      } else {
+        UTF8.encode(scalar) { bytes.append($0) }
+      }
     }
-    if normalization.ignoreArticles {
-      s = Self.articles.stringByReplacingMatches(in: s, range: NSRange(s.startIndex..., in: s), withTemplate: " ")
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// `re.sub(r"\b(a|an|the)\b", " ", text)`: a maximal run of word characters that is an article
+  /// becomes one space.
+  private static func replacingArticles(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    var output: [Unicode.Scalar] = []
+    output.reserveCapacity(scalars.count)
+    var index = 0
+    while index < scalars.count {
+      guard isWordCharacter(scalars[index]) else {
+        output.append(scalars[index])
+        index += 1
+        continue
+      }
+      var end = index + 1
+      while end < scalars.count && isWordCharacter(scalars[end]) { end += 1 }
+      let word = scalars[index..<end]
+      if word.count <= 3 && articles.contains(where: { $0.elementsEqual(word) }) {
+        output.append(" ")
+      } else {
+        output.append(contentsOf: word)
+      }
+      index = end
     }
-    if normalization.collapseWhitespace { s = s.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-    return s.trimmingCharacters(in: .whitespacesAndNewlines)
+    return output
+  }
+
+  /// ICU's `\w`, which decides where `\b` falls: letters, marks, decimal digits, connector
+  /// punctuation and the zero-width (non-)joiners.
+  private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar.value < 128 { return asciiWord[Int(scalar.value)] }
+    let properties = scalar.properties
+    if properties.isAlphabetic || scalar == "\u{200C}" || scalar == "\u{200D}" { return true }
+    switch properties.generalCategory {
+    case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
+    default: return false
+    }
+  }
+
+  /// `" ".join(text.split())`: runs of whitespace become one space, none at either end.
+  private static func collapsingWhitespace(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+    var output: [Unicode.Scalar] = []
+    output.reserveCapacity(scalars.count)
+    var pendingSpace = false
+    for scalar in scalars {
+      if isWhitespace(scalar) {
+        pendingSpace = !output.isEmpty
+      } else {
+        if pendingSpace { output.append(" ") }
+        pendingSpace = false
+        output.append(scalar)
+      }
+    }
+    return output
+  }
+
+  private static func trimmed(_ scalars: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
+    let isSpace = { (scalar: Unicode.Scalar) in CharacterSet.whitespacesAndNewlines.contains(scalar) }
+    guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+      let last = scalars.lastIndex(where: { !isSpace($0) })
+    else { return [] }
+    return scalars[first...last]
   }
 
   public func matches(_ response: String, _ reference: String) -> Bool {
