@@ -65,7 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
     help: "Seconds a connection may take to send a request head (also the idle keep-alive limit; default 10).")
   var headerTimeoutSeconds: Double?
 
-  @Option(name: .customLong("body-timeout-s"), help: "Seconds a request body may take to arrive; then 408 (default 60).")
+  @Option(
+    name: .customLong("body-timeout-s"), help: "Seconds a request body may take to arrive; then 408 (default 60).")
   var bodyTimeoutSeconds: Double?
 
   @Option(help: "Open connections at most; more wait in the listen backlog (default 512).")

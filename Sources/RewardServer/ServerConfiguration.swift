@@ -50,8 +50,8 @@ public struct ServerConfiguration: Sendable, Equatable {
   /// The settings in seconds (any number), each with where it is kept.
   static var secondsKeys: [(key: String, path: WritableKeyPath<ServerConfiguration, Double>)] {
     [
-    ("request_timeout_s", \.requestTimeoutSeconds), ("header_timeout_s", \.headerTimeoutSeconds),
-    ("body_timeout_s", \.bodyTimeoutSeconds), ("shutdown_timeout_s", \.shutdownTimeoutSeconds),
+      ("request_timeout_s", \.requestTimeoutSeconds), ("header_timeout_s", \.headerTimeoutSeconds),
+      ("body_timeout_s", \.bodyTimeoutSeconds), ("shutdown_timeout_s", \.shutdownTimeoutSeconds),
     ]
   }
   static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -169,7 +169,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     }
     for (key, path) in Self.secondsKeys {
       let seconds = self[keyPath: path]
-      guard seconds > 0, seconds.isFinite else { throw ConfigurationError("\(key): expected a number > 0, found \(seconds)") }
+      guard seconds > 0, seconds.isFinite else {
+        throw ConfigurationError("\(key): expected a number > 0, found \(seconds)")
+      }
     }
     guard Self.logLevels.contains(logLevel) else {
       throw ConfigurationError(

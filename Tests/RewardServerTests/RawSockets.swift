@@ -37,7 +37,8 @@ final class RawConnection: @unchecked Sendable {
 
   /// Reads until the server closes the connection or `wait` passes with nothing new.
   func readUntilClosed(wait: Duration) -> ReadResult {
-    var timeout = timeval(tv_sec: Int(wait.components.seconds), tv_usec: Int(wait.components.attoseconds / 1_000_000_000_000))
+    var timeout = timeval(
+      tv_sec: Int(wait.components.seconds), tv_usec: Int(wait.components.attoseconds / 1_000_000_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var received: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
@@ -100,7 +101,8 @@ final class RawServer: @unchecked Sendable {
       let text = String(decoding: received, as: UTF8.self)
       if let end = text.range(of: "\r\n\r\n") {
         let head = text[..<end.lowerBound].lowercased()
-        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+        let length =
+          head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
           .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
         if received.count >= text.utf8.distance(from: text.startIndex, to: end.upperBound) + length { return }
       }

@@ -43,9 +43,12 @@ import Testing
     let upstream = try RawServer { fd in
       RawServer.readRequest(fd)
       if attempts.next() == 0 {
-        RawServer.write(fd, "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 3600\r\nContent-Length: 4\r\n\r\nbusy")
+        RawServer.write(
+          fd,
+          "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 3600\r\nContent-Length: 4\r\n\r\nbusy")
       } else {
-        RawServer.write(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: \(Self.reply.utf8.count)\r\n\r\n" + Self.reply)
+        RawServer.write(
+          fd, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: \(Self.reply.utf8.count)\r\n\r\n" + Self.reply)
       }
     }
     defer { upstream.stop() }
