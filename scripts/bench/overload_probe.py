@@ -29,7 +29,7 @@ def fds(pid):
 
 
 def big_bodies(port, pid, count, megabytes):
-    item = "The answer is \\boxed{42}. " * 40  # ~1 KB per query
+    item = "The answer is \\boxed{42}. " * int(os.environ.get("ITEM_REPEAT", "40"))  # 26 bytes each
     per = int(megabytes * 1024 * 1024 / (len(item) + 3))
     body = json.dumps({"query": [item] * per}).encode()
     statuses = []
@@ -74,6 +74,7 @@ def slowloris(port, pid, count, wait):
     health_now = health(port)
     time.sleep(wait)
     held_later = fds(pid)
+    health_later = health(port)
     closed = 0
     for connection in sockets:
         connection.settimeout(0.01)
@@ -87,7 +88,7 @@ def slowloris(port, pid, count, wait):
         connection.close()
     print(
         f"connections={count} refused={refused} server_fds_after_1s={held_now} health_after_1s={health_now} "
-        f"server_fds_after_{wait}s={held_later} closed_by_server={closed} health_after={health(port)}"
+        f"server_fds_after_{wait:g}s={held_later} health_after_{wait:g}s={health_later} closed_by_server={closed}"
     )
 
 
