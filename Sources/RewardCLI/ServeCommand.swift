@@ -58,6 +58,28 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(name: .customLong("request-timeout-s"), help: "Per-request scoring deadline in seconds (default 120).")
   var requestTimeoutSeconds: Double?
 
+  @Option(
+    name: .customLong("max-inflight-body-bytes"),
+    help: "Body bytes all requests in flight may hold; beyond it 503 before reading (default 67108864).")
+  var maxInFlightBodyBytes: Int?
+
+  @Option(
+    name: .customLong("header-timeout-s"),
+    help: "Seconds a connection may take to send a request head (also the idle keep-alive limit; default 10).")
+  var headerTimeoutSeconds: Double?
+
+  @Option(
+    name: .customLong("body-timeout-s"), help: "Seconds a request body may take to arrive; then 408 (default 60).")
+  var bodyTimeoutSeconds: Double?
+
+  @Option(help: "Open connections at most; more wait in the listen backlog (default 512).")
+  var maxConnections: Int?
+
+  @Option(
+    name: .customLong("shutdown-timeout-s"),
+    help: "On SIGTERM, seconds in-flight requests may take before they get 503 and the server exits (default 30).")
+  var shutdownTimeoutSeconds: Double?
+
   @Option(help: "Threads that run scoring (default: the number of CPU cores).")
   var scoringThreads: Int?
 
@@ -83,6 +105,11 @@ struct ServeCommand: AsyncParsableCommand {
     if let maxWaitMilliseconds { settings.maxWaitMilliseconds = maxWaitMilliseconds }
     if let maxQueuedItems { settings.maxQueuedItems = maxQueuedItems }
     if let requestTimeoutSeconds { settings.requestTimeoutSeconds = requestTimeoutSeconds }
+    if let maxInFlightBodyBytes { settings.maxInFlightBodyBytes = maxInFlightBodyBytes }
+    if let headerTimeoutSeconds { settings.headerTimeoutSeconds = headerTimeoutSeconds }
+    if let bodyTimeoutSeconds { settings.bodyTimeoutSeconds = bodyTimeoutSeconds }
+    if let maxConnections { settings.maxConnections = maxConnections }
+    if let shutdownTimeoutSeconds { settings.shutdownTimeoutSeconds = shutdownTimeoutSeconds }
     if let scoringThreads { settings.scoringThreads = scoringThreads }
     if let logFormat { settings.logFormat = logFormat }
     if let logLevel { settings.logLevel = logLevel }

@@ -8,11 +8,9 @@ public struct RemoteSettings: Sendable, Equatable {
   public var batchSize = 64
   /// Requests in flight at once for one `score` call.
   public var maxConcurrentBatches = 4
-  /// Retries after the first attempt, for transient failures only.
-  public var maxRetries = 3
-  public var initialBackoff = Duration.milliseconds(200)
-  public var maxBackoff = Duration.seconds(5)
-  /// Per HTTP request, including reading the response.
+  /// Retries of transient failures: how many, the backoff, the cap on `Retry-After`.
+  public var retry = RetryPolicy()
+  /// Per HTTP request: connecting, sending, and reading the whole response (`CallDeadline`).
   public var timeout = Duration.seconds(60)
   public var apiKey: String?
   /// vLLM's `model` field (the served model name).

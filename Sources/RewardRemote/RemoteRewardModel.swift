@@ -1,18 +1,31 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import RewardCore
 
 /// A reward model served elsewhere, over HTTP: an OpenRLHF-style `/get_reward` server (RewardKit's
 /// own server included) or a vLLM `/classify` endpoint (a reward model on GPUs). Candidates are
 /// sent in batches of `batchSize`, a few batches at a time; a failed batch is retried with
 /// exponential backoff when the failure is transient (connection errors, 408, 429, 5xx).
+/// Each attempt has an overall deadline (`CallDeadline`: connect, head and body); retries follow
+/// `RetryPolicy`, so a server's `Retry-After` is obeyed only up to a cap.
 public struct RemoteRewardModel: RewardModel {
   public let name: String
   public let settings: RemoteSettings
   private let client: HTTPClient
 
-  public init(name: String? = nil, settings: RemoteSettings, client: HTTPClient = .shared) {
+  /// AsyncHTTPClient's shared client retries a refused connection with backoff until the request's
+  /// deadline, so a server that is down took the whole timeout on every attempt. This one fails
+  /// the attempt at once; `RetryPolicy` decides what happens next.
+  public static let failFastClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout.connect = .seconds(10)
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+  }()
+
+  public init(name: String? = nil, settings: RemoteSettings, client: HTTPClient = failFastClient) {
     self.name = name ?? settings.url
     self.settings = settings
     self.client = client
@@ -46,8 +59,7 @@ public struct RemoteRewardModel: RewardModel {
     return try settings.wireProtocol.rewards(from: response, count: batch.count, settings: settings)
   }
 
-  /// POSTs `body`, retrying transient failures: attempt n (from 0) waits
-  /// min(maxBackoff, initialBackoff · 2ⁿ), or the server's `Retry-After` when it is longer.
+  /// POSTs `body`, retrying transient failures as `settings.retry` says.
   func post(_ body: JSONValue) async throws -> JSONValue {
     var attempt = 0
     while true {
@@ -55,9 +67,8 @@ public struct RemoteRewardModel: RewardModel {
       switch outcome {
       case .success(let value): return value
       case .failure(let failure):
-        guard failure.retryable, attempt < settings.maxRetries else { throw failure.error }
-        let backoff = min(settings.maxBackoff, settings.initialBackoff * (1 << min(attempt, 20)))
-        try await Task.sleep(for: max(backoff, failure.retryAfter ?? .zero))
+        guard failure.retryable, settings.retry.allowsRetry(after: attempt) else { throw failure.error }
+        try await Task.sleep(for: settings.retry.delay(after: attempt, retryAfter: failure.retryAfter))
         attempt += 1
       }
     }
@@ -75,32 +86,51 @@ public struct RemoteRewardModel: RewardModel {
     request.headers.add(name: "Content-Type", value: "application/json")
     if let apiKey = settings.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
     request.body = .bytes(ByteBuffer(string: body.jsonText))
-    let timeout = TimeAmount.nanoseconds(Int64(settings.timeout.seconds * 1e9))
-    let status: UInt
-    let bytes: ByteBuffer
-    let retryAfter: Duration?
+    let (client, maxResponseBytes, prepared) = (client, settings.maxResponseBytes, request)
+    let reply: Reply
     do {
-      let response = try await client.execute(request, timeout: timeout)
-      status = response.status.code
-      retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }.map { .seconds($0) }
-      bytes = try await response.body.collect(upTo: settings.maxResponseBytes)
+      reply = try await CallDeadline(settings.timeout).run {
+        let response = try await client.execute(prepared, timeout: .hours(24))  // The deadline bounds it.
+        let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }.map { Duration.seconds($0) }
+        let bytes = try await response.body.collect(upTo: maxResponseBytes)
+        return Reply(status: response.status.code, retryAfter: retryAfter, bytes: bytes)
+      }
     } catch {
-      return .failure(Failure(error: RemoteRewardError(settings.url, "request failed: \(error)"), retryable: true))
+      return .failure(Failure(error: RemoteRewardError(settings.url, Self.describe(error)), retryable: true))
     }
-    guard (200..<300).contains(status) else {
-      let snippet = String(buffer: bytes).prefix(300)
-      let transient = status == 408 || status == 429 || status >= 500
+    guard (200..<300).contains(reply.status) else {
+      let snippet = String(buffer: reply.bytes).prefix(300)
+      let transient = reply.status == 408 || reply.status == 429 || reply.status >= 500
       return .failure(
         Failure(
-          error: RemoteRewardError(settings.url, "HTTP \(status): \(snippet)"), retryable: transient,
-          retryAfter: retryAfter))
+          error: RemoteRewardError(settings.url, "HTTP \(reply.status): \(snippet)"), retryable: transient,
+          retryAfter: reply.retryAfter))
     }
     do {
-      return .success(try JSONParser.parse(bytes: Array(bytes.readableBytesView)))
+      return .success(try JSONParser.parse(bytes: Array(reply.bytes.readableBytesView)))
     } catch {
       return .failure(
         Failure(error: RemoteRewardError(settings.url, "malformed JSON response: \(error.message)"), retryable: false))
     }
+  }
+
+  private struct Reply: Sendable {
+    var status: UInt
+    var retryAfter: Duration?
+    var bytes: ByteBuffer
+  }
+
+  /// A transport failure in words: a refused connection says so plainly.
+  static func describe(_ error: any Error) -> String {
+    if let exceeded = error as? CallDeadline.Exceeded { return exceeded.description }
+    if let connection = error as? NIOConnectionError {
+      let refused = connection.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+      if refused { return "cannot connect: connection refused (is the server running?)" }
+    }
+    if let io = error as? IOError, io.errnoCode == ECONNREFUSED {
+      return "cannot connect: connection refused (is the server running?)"
+    }
+    return "request failed: \(error)"
   }
 }
 

@@ -10,6 +10,11 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case payloadTooLarge = "payload_too_large"
+    /// The request head or body did not arrive within its time limit (408; the connection is closed).
+    case requestTimeout = "request_timeout"
+    /// The client went away or broke the framing mid-body (connection closed, bad chunked encoding):
+    /// a client error, not the server's, though the answer rarely reaches anyone.
+    case clientAborted = "client_aborted"
     case overloaded
     case timeout
     case shuttingDown = "shutting_down"
@@ -23,6 +28,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
       case .notFound: .notFound
       case .methodNotAllowed: .methodNotAllowed
       case .payloadTooLarge: .contentTooLarge
+      case .requestTimeout: .requestTimeout
+      case .clientAborted: .badRequest
       case .overloaded, .shuttingDown: .serviceUnavailable
       case .timeout: .gatewayTimeout
       case .scoringFailed, .internalError: .internalServerError
@@ -62,6 +69,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     headers[.contentType] = "application/json"
     if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
     if kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+    // The rest of such a body is not read: the connection cannot carry another request.
+    if kind == .requestTimeout || kind == .clientAborted { headers[.connection] = "close" }
     let body = JSONValue.object(JSONObject([("error", json)])).jsonText
     return Response(status: kind.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
   }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Metric labels for these paths; any other path is counted as "other", so clients cannot grow
 /// the number of series without bound.
@@ -45,6 +46,7 @@ struct ObservingMiddleware<Context: RequestContext>: RouterMiddleware {
 
   static func apiError(for error: any Error) -> APIError {
     if let apiError = error as? APIError { return apiError }
+    if error is HTTPParserError { return RequestIntake.clientError(error) }
     if let httpError = error as? any HTTPResponseError {
       switch httpError.status {
       case .notFound: return APIError(.notFound, "no such endpoint")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import RewardCore
@@ -29,44 +30,65 @@ public struct RewardServer: Sendable {
     let api = RewardAPI(served: served, queue: queue, metrics: metrics)
     let app = Application(
       router: router(api),
+      // Hummingbird's idle timer runs from the connection's opening or its last response until a
+      // request head arrives (and while a body stalls): it is what closes slowloris connections.
+      server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.headerTimeoutSeconds * 1e9)))),
       configuration: ApplicationConfiguration(
-        address: .hostname(configuration.host, port: configuration.port), serverName: "RewardKit"),
+        address: .hostname(configuration.host, port: configuration.port), serverName: "RewardKit",
+        availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
       logger: logger)
-    return [queue, app]
+    let drain = DrainDeadline(queue: queue, timeout: .nanoseconds(Int64(configuration.shutdownTimeoutSeconds * 1e9)))
+    return [queue, app, drain]
+  }
+
+  /// The service group `run` runs. Graceful shutdown (SIGTERM) answers what is still in flight
+  /// after `shutdown_timeout_s` with 503 (`DrainDeadline`); should the drain still not end, it
+  /// escalates to cancellation 5 s later.
+  public func serviceGroup(
+    signals: [UnixSignal] = [], onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+  ) -> ServiceGroup {
+    var group = ServiceGroupConfiguration(
+      services: services(onListening: onListening), gracefulShutdownSignals: signals, logger: logger)
+    group.maximumGracefulShutdownDuration = .nanoseconds(Int64((configuration.shutdownTimeoutSeconds + 5) * 1e9))
+    return ServiceGroup(configuration: group)
   }
 
   /// Runs until one of `signals` arrives, then shuts down gracefully.
   public func run(
     signals: [UnixSignal] = [.sigterm, .sigint], onListening: @escaping @Sendable (Int) async -> Void = { _ in }
   ) async throws {
-    let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: services(onListening: onListening), gracefulShutdownSignals: signals, logger: logger))
-    try await group.run()
+    try await serviceGroup(signals: signals, onListening: onListening).run()
   }
 
   func router(_ api: RewardAPI) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ObservingMiddleware(metrics: metrics, logger: logger))
     if let apiKey = configuration.apiKey { router.add(middleware: BearerAuthMiddleware(apiKey: apiKey)) }
-    let limit = configuration.maxBodyBytes
-    router.post("get_reward") { request, _ in try await json(request, limit: limit, api.getReward) }
-    router.post("v1/rewards") { request, _ in try await json(request, limit: limit, api.rewards) }
-    router.post("v1/compare") { request, _ in try await json(request, limit: limit, api.compare) }
+    let metrics = metrics
+    let capacity = configuration.maxQueuedItems
+    let intake = RequestIntake(
+      maxBodyBytes: configuration.maxBodyBytes,
+      bodyTimeout: .nanoseconds(Int64(configuration.bodyTimeoutSeconds * 1e9)),
+      budget: BodyBudget(limit: configuration.maxInFlightBodyBytes),
+      queueIsFull: { metrics.queuedItems >= capacity })
+    router.post("get_reward") { request, _ in try await json(request, intake, api.getReward) }
+    router.post("v1/rewards") { request, _ in try await json(request, intake, api.rewards) }
+    router.post("v1/compare") { request, _ in try await json(request, intake, api.compare) }
     for path in ["classify", "v1/classify"] {
-      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, limit: limit, api.classify) }
+      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, intake, api.classify) }
     }
     for path in ["score", "v1/score"] {
-      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, limit: limit, api.score) }
+      router.post(RouterPath(stringLiteral: path)) { request, _ in try await json(request, intake, api.score) }
     }
     let name = served.model.name
     router.get("health") { _, _ in
       Self.jsonResponse(.object(JSONObject([("status", "ok"), ("model", .string(name))])))
     }
+    // Load balancers probe with HEAD too: the same answer without a body.
+    router.head("health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"]) }
     let description = specDescription()
     router.get("v1/spec") { _, _ in Self.jsonResponse(description) }
-    let metrics = metrics
     router.get("metrics") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -85,11 +107,17 @@ public struct RewardServer: Sendable {
         ("max_queued_items", .int(Int64(configuration.maxQueuedItems))),
         ("request_timeout_s", .double(configuration.requestTimeoutSeconds)),
         ("max_body_bytes", .int(Int64(configuration.maxBodyBytes))),
+        ("max_inflight_body_bytes", .int(Int64(configuration.maxInFlightBodyBytes))),
+        ("header_timeout_s", .double(configuration.headerTimeoutSeconds)),
+        ("body_timeout_s", .double(configuration.bodyTimeoutSeconds)),
+        ("max_connections", .int(Int64(configuration.maxConnections))),
+        ("shutdown_timeout_s", .double(configuration.shutdownTimeoutSeconds)),
         ("auth", .bool(configuration.apiKey != nil)),
         (
           "endpoints",
           [
             "POST /get_reward", "POST /v1/rewards", "POST /v1/compare", "POST /classify", "POST /score", "GET /health",
+            "HEAD /health",
             "GET /metrics", "GET /v1/spec",
           ]
         ),
@@ -104,21 +132,15 @@ public struct RewardServer: Sendable {
   }
 }
 
-/// Reads the body (at most `limit` bytes, else 413), parses it as a JSON object (else 400 naming
-/// where it broke), runs `handler` and writes its result as JSON.
-func json(_ request: Request, limit: Int, _ handler: (FieldReader) async throws -> JSONValue) async throws
-  -> Response
+/// Admits and reads the body (see `RequestIntake`: 503, 413, 408), parses it as a JSON object (else
+/// 400 naming where it broke), runs `handler` and writes its result as JSON.
+func json(_ request: Request, _ intake: RequestIntake, _ handler: (FieldReader) async throws -> JSONValue)
+  async throws -> Response
 {
-  let tooLarge = APIError(.payloadTooLarge, "the request body is larger than the limit of \(limit) bytes")
-  if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw tooLarge }
-  let buffer: ByteBuffer
-  do {
-    buffer = try await request.body.collect(upTo: limit)
-  } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-    throw tooLarge
+  try await intake.withBody(of: request) { bytes in
+    let object = try parseJSONObject(bytes)
+    return RewardServer.jsonResponse(try await handler(FieldReader(object)))
   }
-  let object = try parseJSONObject(Array(buffer.readableBytesView))
-  return RewardServer.jsonResponse(try await handler(FieldReader(object)))
 }
 
 extension RewardServer {

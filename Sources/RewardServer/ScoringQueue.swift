@@ -39,12 +39,18 @@ public actor ScoringQueue: Service {
   private var pendingItems = 0
   private var idleWorkers: [CheckedContinuation<Void, Never>] = []
   private var accepting = true
+  /// Requests taken into a batch whose scoring has not returned yet.
+  private var inFlight: [ObjectIdentifier: ScoringJob] = [:]
+  private var liveWorkers: Int
+  private var drainWaiter: CheckedContinuation<Void, Never>?
+  private var abandoned = false
 
   public init(model: any RewardModel, settings: Settings, executor: ScoringExecutor, metrics: ServerMetrics) {
     self.model = model
     self.settings = settings
     self.executor = executor
     self.metrics = metrics
+    liveWorkers = settings.workers
   }
 
   /// Scores `candidates` as part of a micro-batch; throws `APIError` (overloaded, timeout,
@@ -74,18 +80,22 @@ public actor ScoringQueue: Service {
 
   /// Runs the workers until graceful shutdown, then stops accepting requests and returns once
   /// everything already queued is scored (the HTTP server, shut down first, drains in-flight
-  /// requests into this queue).
+  /// requests into this queue). Cancellation (graceful shutdown past `shutdown_timeout_s`) answers
+  /// every request still queued or being scored with 503 and returns without waiting for the
+  /// workers: a worker stuck in a model call must not keep the process from exiting.
   public nonisolated func run() async throws {
-    await withDiscardingTaskGroup { group in
-      for _ in 0..<settings.workers {
-        group.addTask {
-          await withTaskExecutorPreference(self.executor) { await self.work() }
-        }
+    for _ in 0..<settings.workers {
+      Task {
+        await withTaskExecutorPreference(self.executor) { await self.work() }
+        await self.workerFinished()
       }
-      group.addTask {
-        try? await gracefulShutdown()
-        await self.stopAccepting()
-      }
+    }
+    await withTaskCancellationHandler {
+      try? await gracefulShutdown()
+      await self.stopAccepting()
+      await self.waitForWorkers()
+    } onCancel: {
+      Task { await self.abandon() }
     }
     executor.shutdown()
   }
@@ -96,9 +106,36 @@ public actor ScoringQueue: Service {
     idleWorkers.removeAll()
   }
 
+  private func workerFinished() {
+    liveWorkers -= 1
+    if liveWorkers == 0, let waiter = drainWaiter {
+      drainWaiter = nil
+      waiter.resume()
+    }
+  }
+
+  private func waitForWorkers() async {
+    guard liveWorkers > 0, !abandoned else { return }
+    await withCheckedContinuation { drainWaiter = $0 }
+  }
+
+  /// Fails every request not yet answered and lets `run` return.
+  func abandon() {
+    abandoned = true
+    stopAccepting()
+    let shutdown = APIError(.shuttingDown, "the server is shutting down", retryAfterSeconds: 1)
+    for job in pending[pendingHead...] { job.finish(.failure(shutdown)) }
+    for job in inFlight.values { job.finish(.failure(shutdown)) }
+    if let waiter = drainWaiter {
+      drainWaiter = nil
+      waiter.resume()
+    }
+  }
+
   private func work() async {
     while let batch = await nextBatch() {
       await run(batch)
+      for job in batch { inFlight[ObjectIdentifier(job)] = nil }
     }
   }
 
@@ -140,6 +177,7 @@ public actor ScoringQueue: Service {
       pendingItems -= job.candidates.count
       if job.isFinished { continue }
       batch.append(job)
+      inFlight[ObjectIdentifier(job)] = job
       items += job.candidates.count
     }
     compact()
@@ -194,6 +232,24 @@ public actor ScoringQueue: Service {
       }
     }
     return merged
+  }
+}
+
+/// Bounds the drain on graceful shutdown. Listed after the HTTP server, it hears of the shutdown
+/// first (services stop in reverse order) and starts the clock; when `timeout` has passed, the
+/// queue answers everything still queued or being scored with 503, so the HTTP server's drain ends
+/// even if a model call never returns.
+struct DrainDeadline: Service {
+  let queue: ScoringQueue
+  let timeout: Duration
+
+  func run() async throws {
+    try? await gracefulShutdown()
+    let (queue, timeout) = (queue, timeout)
+    Task {
+      try? await Task.sleep(for: timeout)
+      await queue.abandon()
+    }
   }
 }
 

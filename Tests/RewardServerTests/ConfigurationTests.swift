@@ -64,6 +64,35 @@ import Testing
     configuration.maxBatchSize = 1
     configuration.logLevel = "loud"
     #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("log_level:") }
+    configuration.logLevel = "info"
+    configuration.maxInFlightBodyBytes = configuration.maxBodyBytes - 1
+    #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("max_inflight_body_bytes: expected at least") }
+    configuration.maxInFlightBodyBytes = configuration.maxBodyBytes
+    configuration.bodyTimeoutSeconds = 0
+    #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("body_timeout_s: expected a number > 0") }
+  }
+
+  /// The connection and memory limits of issue 16, from a config file.
+  @Test func connectionLimitsFromAConfigFile() throws {
+    let configuration = try ServerConfiguration.load(
+      file: specFile(
+        """
+        spec: s.yaml
+        max_inflight_body_bytes: 1000000
+        header_timeout_s: 2.5
+        body_timeout_s: 7
+        max_connections: 64
+        shutdown_timeout_s: 3
+        """, name: "limits.yaml"))
+    #expect(configuration.maxInFlightBodyBytes == 1_000_000 && configuration.maxConnections == 64)
+    #expect(configuration.headerTimeoutSeconds == 2.5 && configuration.bodyTimeoutSeconds == 7)
+    #expect(configuration.shutdownTimeoutSeconds == 3)
+    #expect { try ServerConfiguration.load(file: specFile("header_timeout_s: soon", name: "bad.yaml")) } throws: {
+      "\($0)".contains("'header_timeout_s': expected a number")
+    }
+    let defaults = ServerConfiguration()
+    #expect(defaults.headerTimeoutSeconds == 10 && defaults.bodyTimeoutSeconds == 60)
+    #expect(defaults.maxInFlightBodyBytes == 64 * 1024 * 1024 && defaults.shutdownTimeoutSeconds == 30)
   }
 
   @Test func jsonLogLinesAreJSONObjects() throws {

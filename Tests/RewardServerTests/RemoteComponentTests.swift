@@ -42,6 +42,7 @@ import Testing
       ("url: http://127.0.0.1:1/c\n    timeout_s: 0", "components[0].timeout_s"),
       ("url: http://127.0.0.1:1/c\n    api_key_env: REWARDKIT_TEST_UNSET_VARIABLE", "components[0].api_key_env"),
       ("url: http://127.0.0.1:1/c\n    retries: 2", "components[0].retries"),
+      ("url: http://127.0.0.1:1/c\n    max_retry_after_s: -1", "components[0].max_retry_after_s"),
     ]
     for item in cases {
       #expect {

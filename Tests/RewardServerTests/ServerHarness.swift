@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// A real server on 127.0.0.1 with an ephemeral port, called over HTTP with AsyncHTTPClient.
 struct ServerHarness: Sendable {
   let baseURL: String
+  let port: Int
   let server: RewardServer
   let group: ServiceGroup
 
@@ -37,13 +38,11 @@ struct ServerHarness: Sendable {
     configure(&configuration)
     let server = RewardServer(configuration: configuration, served: served, logger: quiet)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-    let group = ServiceGroup(
-      configuration: ServiceGroupConfiguration(
-        services: server.services(onListening: { portSink.yield($0) }), logger: quiet))
+    let group = server.serviceGroup(onListening: { portSink.yield($0) })
     let running = Task { try await group.run() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next() else { throw ConfigurationError("the server did not start") }
-    let harness = ServerHarness(baseURL: "http://127.0.0.1:\(port)", server: server, group: group)
+    let harness = ServerHarness(baseURL: "http://127.0.0.1:\(port)", port: port, server: server, group: group)
     do {
       try await body(harness)
     } catch {
