@@ -20,6 +20,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
   ],
   targets: [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -36,7 +37,7 @@ let package = Package(
     .target(
       name: "RewardSpec",
       dependencies: [
-        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote",
+        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
@@ -44,6 +45,13 @@ let package = Package(
     .target(
       name: "RewardEngine",
       dependencies: ["RewardCore", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+    // LLM judges (pointwise, pairwise, listwise, SPCT, RM-R1, tools) on any `ChatEngine`.
+    .target(
+      name: "RewardJudge",
+      dependencies: [
+        "RewardCore", "RewardEngine", "RewardRules", .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Yams", package: "Yams"),
+      ]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -59,7 +67,7 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", "RewardJudge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
@@ -82,6 +90,7 @@ let package = Package(
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

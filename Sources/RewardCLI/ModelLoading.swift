@@ -1,6 +1,7 @@
 import Foundation
 import RewardCore
 import RewardHeads
+import RewardJudge
 import RewardRemote
 import RewardServer
 import RewardSpec
@@ -22,6 +23,10 @@ enum ModelLoader {
     }
     if isDirectory.boolValue {
       return try Checkpoint.load(from: reference).rewardModel(name: reference)
+    }
+    // A judge file (top-level `mode:`) is an LLM judge; see docs/JUDGES.md.
+    if JudgeConfiguration.isJudgeFile(reference) {
+      return try JudgeConfiguration.load(path: reference, engineFactory: JudgeComponent.engineFactory).model
     }
     return try ServedModel.spec(path: reference).model
   }
