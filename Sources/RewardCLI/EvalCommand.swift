@@ -51,7 +51,7 @@ struct EvalCommand: AsyncParsableCommand {
       """)
 
   @Option(name: .customLong("model"), help: "A model to evaluate (checkpoint directory); repeat to compare models.")
-  var models: [String]
+  var models: [String] = []
 
   @Argument(help: "Input files (preference data, or what --benchmark names).")
   var files: [String]
