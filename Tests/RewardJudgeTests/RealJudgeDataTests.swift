@@ -30,6 +30,9 @@ import Testing
     // The 13 replies with conflicting labels get their last label; nothing else changes.
     #expect(audit.disagreements == 13)
     #expect(audit.reparsedUnparseable == 0)
+    // Reading those 13 by their last label happens not to change the score; by the first, it drops.
+    #expect(audit.reparsed.overall.correct == 87)
+    #expect(StoredJudgmentAudit.run(pairs, policy: .first).reparsed.overall.correct == 85)
   }
 
   @Test func theArenaHardPromptIsRecoveredFromTheJudgedFileAndReproducesEveryTrial() throws {
