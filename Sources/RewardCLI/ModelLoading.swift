@@ -26,13 +26,21 @@ enum ModelLoader {
     }
     // A judge file (top-level `mode:`) is an LLM judge; see docs/JUDGES.md.
     if JudgeConfiguration.isJudgeFile(reference) {
-      return try JudgeConfiguration.load(path: reference, engineFactory: JudgeComponent.engineFactory).model
+      let judge = try JudgeConfiguration.load(path: reference, engineFactory: JudgeComponent.engineFactory)
+      guard judge.pairwise == nil else {
+        // `reward eval` then falls back to `loadPreferenceModel` and compares pairs directly.
+        throw ConfigurationError("\(reference): a pairwise judge compares two responses and gives no scalar reward")
+      }
+      return judge.model
     }
     return try ServedModel.spec(path: reference).model
   }
 
   /// Like `load`, but also accepts pairwise-only checkpoints (preference embeddings).
   static func loadPreferenceModel(_ reference: String) throws -> any PreferenceModel {
+    if JudgeConfiguration.isJudgeFile(reference) {
+      return try JudgeConfiguration.load(path: reference, engineFactory: JudgeComponent.engineFactory).preferenceModel
+    }
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue {
       return try Checkpoint.load(from: reference).preferenceModel(name: reference)

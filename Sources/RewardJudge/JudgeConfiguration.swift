@@ -14,10 +14,15 @@ public enum JudgeMode: String, Sendable, CaseIterable {
 /// A judge built from a judge file or spec component: the model, the run ledger, and its mode.
 public struct LoadedJudge: Sendable {
   public var mode: JudgeMode
+  /// The judge as a reward model (a pairwise judge scores against each candidate's reference).
   public var model: any RewardModel
   public var ledger: JudgeLedger
-  /// Non-nil for pairwise modes: the judge with trial-level access (JudgeBench, order statistics).
+  /// Non-nil for pairwise modes: the judge as a preference model, with trial-level access
+  /// (JudgeBench, order statistics).
   public var pairwise: PairwiseJudge?
+
+  /// What `reward eval` compares pairs with: the pairwise judge itself, else the reward model.
+  public var preferenceModel: any PreferenceModel { pairwise ?? model }
 }
 
 /// Reads a judge file (YAML or JSON) or the parameters of a `kind: judge` spec component:
@@ -137,7 +142,7 @@ public enum JudgeConfiguration {
       let judge = PairwiseJudge(
         name: name, engine: engine, template: template, format: format, order: order, aggregate: aggregate,
         settings: settings, extras: extras, ledger: ledger)
-      return LoadedJudge(mode: mode, model: judge, ledger: ledger, pairwise: judge)
+      return LoadedJudge(mode: mode, model: BaselinePairwiseJudge(judge), ledger: ledger, pairwise: judge)
     case .listwise, .principle:
       let format: ListwiseFormat
       if let verdict {

@@ -97,7 +97,7 @@ public final class JudgeLedger: @unchecked Sendable {
 
 /// Any judge: its run ledger, so a command that loaded it as a plain `RewardModel` can print the
 /// summary (`(model as? any JudgeModel)?.ledger.summary.text`).
-public protocol JudgeModel: RewardModel {
+public protocol JudgeModel: PreferenceModel {
   var ledger: JudgeLedger { get }
 }
 
@@ -105,3 +105,6 @@ extension PointwiseJudge: JudgeModel {}
 extension PairwiseJudge: JudgeModel {}
 extension ListwiseJudge: JudgeModel {}
 extension SPCTJudge: JudgeModel {}
+extension BaselinePairwiseJudge: JudgeModel {
+  public var ledger: JudgeLedger { judge.ledger }
+}

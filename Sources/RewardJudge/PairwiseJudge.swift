@@ -39,10 +39,9 @@ public struct PairJudgement: Sendable {
 }
 
 /// A judge comparing two responses (MT-Bench pair, Arena-Hard five-way, Prometheus relative,
-/// RM-R1), with or without a reference answer, as a `PreferenceModel`. As a `RewardModel` (spec
-/// components, `reward score`) it compares each candidate with its `reference` used as a baseline
-/// answer and rewards P(candidate ≻ baseline), AlpacaEval-style.
-public struct PairwiseJudge: RewardModel {
+/// RM-R1), with or without a reference answer, as a `PreferenceModel`: `reward eval` compares
+/// pairs with it directly. `BaselinePairwiseJudge` makes it a `RewardModel` against a baseline.
+public struct PairwiseJudge: PreferenceModel {
   public let name: String
   public let engine: any ChatEngine
   public let template: JudgeTemplate
@@ -73,8 +72,6 @@ public struct PairwiseJudge: RewardModel {
     self.ledger = ledger
   }
 
-  public var benefitsFromBatching: Bool { true }
-
   public func preferenceProbabilities(_ pairs: [CandidatePair]) async throws -> [Double] {
     try await judge(pairs).map(\.probability)
   }
@@ -82,27 +79,6 @@ public struct PairwiseJudge: RewardModel {
   public func judge(_ pairs: [CandidatePair]) async throws -> [PairJudgement] {
     try await boundedMap(pairs, limit: settings.concurrency) { index, pair in
       try await judge(pair, index: index)
-    }
-  }
-
-  /// Each candidate against its reference answer (the baseline): P(candidate ≻ reference).
-  public func score(_ candidates: [Candidate]) async throws -> [Reward] {
-    let pairs = try candidates.enumerated().map { index, candidate in
-      guard let baseline = candidate.reference else {
-        throw JudgeItemError(
-          "item \(index): a pairwise judge scores a candidate against its reference answer, and it has none")
-      }
-      var other = candidate
-      other.response = baseline
-      other.reference = nil
-      var shown = candidate
-      shown.reference = nil
-      return CandidatePair(shown, other)
-    }
-    return try await judge(pairs).map { judgement in
-      Reward(
-        judgement.probability,
-        rationale: judgement.error ?? judgement.trials.map(\.reply).joined(separator: "\n---\n"))
     }
   }
 
@@ -217,4 +193,42 @@ public struct PairwiseJudge: RewardModel {
     let consistent: Bool? = trials.count == 2 && winners.count == 2 ? winners[0] == winners[1] : nil
     ledger.recordOrder(consistent: consistent, firstShownWon: firstShownWon)
   }
+}
+
+/// A pairwise judge as a `RewardModel` (spec components): each candidate is compared with its
+/// `reference` used as the baseline answer, and the reward is P(candidate ≻ baseline),
+/// AlpacaEval-style. A candidate without a reference is an error naming the item.
+public struct BaselinePairwiseJudge: RewardModel {
+  public let judge: PairwiseJudge
+
+  public init(_ judge: PairwiseJudge) { self.judge = judge }
+
+  public var name: String { judge.name }
+  public var benefitsFromBatching: Bool { true }
+
+  public func preferenceProbabilities(_ pairs: [CandidatePair]) async throws -> [Double] {
+    try await judge.preferenceProbabilities(pairs)
+  }
+
+  /// Each candidate against its reference answer (the baseline): P(candidate ≻ reference).
+  public func score(_ candidates: [Candidate]) async throws -> [Reward] {
+    let pairs = try candidates.enumerated().map { index, candidate in
+      guard let baseline = candidate.reference else {
+        throw JudgeItemError(
+          "item \(index): a pairwise judge scores a candidate against its reference answer, and it has none")
+      }
+      var other = candidate
+      other.response = baseline
+      other.reference = nil
+      var shown = candidate
+      shown.reference = nil
+      return CandidatePair(shown, other)
+    }
+    return try await judge.judge(pairs).map { judgement in
+      Reward(
+        judgement.probability,
+        rationale: judgement.error ?? judgement.trials.map(\.reply).joined(separator: "\n---\n"))
+    }
+  }
+
 }

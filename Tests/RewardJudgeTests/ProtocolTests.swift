@@ -132,6 +132,20 @@ import Testing
     #expect(try await arena.preferenceProbabilities([CandidatePair(candidate("Q", "a"), candidate("Q", "b"))]) == [0])
   }
 
+  @Test func aPairwiseJudgeScoresACandidateAgainstItsReferenceAsBaseline() async throws {
+    let engine = ScriptedEngine { request, _ in
+      let shown = request.shown
+      // Prefer the answer "42" wherever it is shown; the reference must not be shown as a reference.
+      #expect(!shown.contains("[Reference answer]"))
+      let a = shown.range(of: "[Answer A]\n")!.upperBound
+      return ChatResponse(text: shown[a...].hasPrefix("42") ? "[[A]]" : "[[B]]")
+    }
+    let judge = BaselinePairwiseJudge(PairwiseJudge(name: "j", engine: engine, template: try template("pairwise")))
+    let rewards = try await judge.score([candidate("Q", "42", reference: "41"), candidate("Q", "40", reference: "42")])
+    #expect(rewards.map(\.value) == [0.75, 0.25])
+    await #expect(throws: JudgeItemError.self) { try await judge.score([candidate("Q", "42")]) }
+  }
+
   @Test func engineErrorsArePerItemAndLocated() async throws {
     let engine = ScriptedEngine { request, _ in
       if request.shown.contains("boom") {
