@@ -35,19 +35,7 @@ enum JudgeBenchEval {
       guard let judge = loaded.pairwise else {
         throw ConfigurationError("\(path): JudgeBench needs a pairwise judge (mode pairwise or reasoning)")
       }
-      // JudgeBench's protocol: two trials, the second with the responses swapped.
-      let both = PairwiseJudge(
-        name: judge.name, engine: judge.engine, template: judge.template, format: judge.format, order: .both,
-        aggregate: .counter, settings: judge.settings, extras: judge.extras, ledger: loaded.ledger)
-      let candidatePairs = pairs.map { pair in
-        CandidatePair(
-          Candidate(prompt: [.user(pair.question)], response: pair.responseA),
-          Candidate(prompt: [.user(pair.question)], response: pair.responseB))
-      }
-      let judgements = try await both.judge(candidatePairs)
-      let scores = zip(pairs, judgements).map { pair, judgement in
-        JudgeBenchScoring.pairScore(label: pair.label, trials: judgement.trials.map { try? $0.verdict.get() })
-      }
+      let report = try await JudgeBenchRun.run(pairs, judge: judge)
       let summary = loaded.ledger.summary
       let extra: [String: JSONValue] = [
         "unparseable": .int(Int64(summary.unparseable)), "engine_errors": .int(Int64(summary.engineErrors)),
@@ -57,7 +45,7 @@ enum JudgeBenchEval {
         "prompt_tokens": .int(Int64(summary.promptTokens)), "completion_tokens": .int(Int64(summary.completionTokens)),
         "seconds_per_item": .double(summary.items == 0 ? 0 : summary.seconds / Double(summary.items)),
       ]
-      results.append((path, JudgeBenchScoring.report(pairs, pairScores: scores), extra, [summary.text]))
+      results.append((path, report, extra, [summary.text]))
     }
     if json {
       let models = results.map { result -> JSONValue in

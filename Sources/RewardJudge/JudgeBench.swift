@@ -191,3 +191,23 @@ public struct StoredJudgmentAudit: Sendable {
     return audit
   }
 }
+
+/// A live judge on JudgeBench pairs, by JudgeBench's protocol: two trials per pair, the second
+/// with the responses swapped, scored with the counter rule.
+public enum JudgeBenchRun {
+  public static func run(_ pairs: [JudgeBenchPair], judge: PairwiseJudge) async throws -> JudgeBenchScoring.Report {
+    let bothOrders = PairwiseJudge(
+      name: judge.name, engine: judge.engine, template: judge.template, format: judge.format, order: .both,
+      aggregate: .counter, settings: judge.settings, extras: judge.extras, ledger: judge.ledger)
+    let candidatePairs = pairs.map { pair in
+      CandidatePair(
+        Candidate(prompt: [.user(pair.question)], response: pair.responseA),
+        Candidate(prompt: [.user(pair.question)], response: pair.responseB))
+    }
+    let judgements = try await bothOrders.judge(candidatePairs)
+    let scores = zip(pairs, judgements).map { pair, judgement in
+      JudgeBenchScoring.pairScore(label: pair.label, trials: judgement.trials.map { try? $0.verdict.get() })
+    }
+    return JudgeBenchScoring.report(pairs, pairScores: scores)
+  }
+}

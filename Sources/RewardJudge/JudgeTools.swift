@@ -10,9 +10,15 @@ public struct JudgeTools: Sendable {
   public static let calculator = "calculator"
   public static let checkAnswer = "check_answer"
 
-  private let mathRule = MathAnswerRule()
+  private let mathRule: MathAnswerRule
 
-  public init() {}
+  public init() {
+    // A judge's request takes seconds; the rule's default 0.1 s budget is for scoring batches,
+    // and under load it would turn a correct check into "budget exceeded".
+    var options = MathVerifier.Options()
+    options.timeBudget = .seconds(2)
+    mathRule = MathAnswerRule(verifier: MathVerifier(options: options))
+  }
 
   public var definitions: [ToolDefinition] {
     [

@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardEngine
 import RewardTestSupport
 import Testing
 
@@ -78,5 +79,46 @@ import Testing
       "Assistant B is more accurate. My verdict: [[B]]\nI was asked to output \"[[A]]\" if assistant A is better, "
       + "\"[[B]]\" if assistant B is better, and \"[[C]]\" for a tie."
     #expect(try VerdictParser.pair(reply, format: .mtBench, instructions: [pair.system!]).get() == .bBetter)
+  }
+}
+
+/// A live judge on the real JudgeBench pairs, with a scripted engine standing in for the model.
+@Suite struct JudgeBenchRunTests {
+  @Test func aJudgeThatKnowsTheLabelsScores100AndAPositionBiasedOneScores0() async throws {
+    let pairs = Array(
+      try JudgeBenchReader.read(path: SharedData.path("data/judge/judgebench-claude-3-5-sonnet.jsonl")).prefix(40))
+    // The oracle finds the pair it was shown and which shown answer is the labelled-correct one.
+    let oracle = ScriptedEngine { request, _ in
+      let shown = request.shown
+      let pair = pairs.first { shown.contains($0.responseA) && shown.contains($0.responseB) }!
+      let correct = pair.label == .aBetter ? pair.responseA : pair.responseB
+      let a = shown.range(of: "[Answer A]\n")!.upperBound
+      return ChatResponse(text: shown[a...].hasPrefix(correct) ? "[[A>B]]" : "[[B>A]]")
+    }
+    let template = try BuiltinTemplates.named("arena-hard")
+    let report = try await JudgeBenchRun.run(
+      pairs, judge: PairwiseJudge(name: "oracle", engine: oracle, template: template, format: .arenaHard))
+    #expect(report.overall.correct == 40)
+    let biased = PairwiseJudge(
+      name: "biased", engine: ScriptedEngine(texts: ["[[A>>B]]"]), template: template, format: .arenaHard)
+    let biasedReport = try await JudgeBenchRun.run(pairs, judge: biased)
+    #expect(biasedReport.overall.correct == 0)  // +1 and −1 cancel on every pair
+    #expect(biased.ledger.summary.firstPositionWinRate == 1)
+    #expect(biased.ledger.summary.consistencyRate == 0)
+  }
+
+  @Test func badJudgeBenchRecordsNameLineAndField() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("jb-\(UUID().uuidString).jsonl").path
+    try
+      "{\"pair_id\": \"1\", \"source\": \"x\", \"question\": \"q\", \"response_A\": \"a\", \"response_B\": \"b\", \"label\": \"A>B\"}\n{\"pair_id\": \"2\", \"source\": \"x\", \"question\": \"q\", \"response_A\": \"a\", \"response_B\": \"b\", \"label\": \"A=B\"}\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    do {
+      _ = try JudgeBenchReader.read(path: path)
+      Issue.record("expected an error")
+    } catch let error as InputError {
+      #expect(error.location.line == 2)
+      #expect(error.location.field == "label")
+      #expect(error.message.contains("expected A>B or B>A, found 'A=B'"))
+    }
   }
 }
