@@ -126,7 +126,7 @@ public enum JudgeConfiguration {
     if keepTop != nil, metaPath == nil { throw keys.error("keep_top", "needs a meta reward model (meta:)") }
     if let keepTop, keepTop > samples { throw keys.error("keep_top", "must not exceed samples (\(samples))") }
 
-    let engine = try engineFactory(.object(engineBlock), keys.path("engine"))
+    let engine = try engineFactory(.object(engineBlock), (file.map { "\($0): " } ?? "") + keys.path("engine"))
     switch mode {
     case .pointwise, .tools:
       let format = try scoreFormat(verdict, template: template, keys: keys)

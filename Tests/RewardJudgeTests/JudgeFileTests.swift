@@ -67,7 +67,7 @@ import Testing
     #expect(judge.format == .arenaHard)
     #expect(judge.order == .both && judge.aggregate == .counter)
     #expect(judge.settings.sampling == SamplingParameters(temperature: 0.2, maxTokens: 512, seed: 3, topLogprobs: 5))
-    #expect(seen.location == "engine")
+    #expect(seen.location == "\(path): engine")
     #expect(seen.block?.objectValue?["model"] == "smol")
     #expect(seen.block?.objectValue?["cache"]?.objectValue?["mode"] == "read-write")
     let p = try await judge.preferenceProbabilities([CandidatePair(candidate("Q", "a"), candidate("Q", "b"))])
