@@ -20,6 +20,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
   ],
   targets: [
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -39,10 +40,21 @@ let package = Package(
     .target(
       name: "RewardSpec",
       dependencies: [
-        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote",
+        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
+    // The engine client and its contract (OpenAI-compatible chat/completions/embeddings).
+    .target(
+      name: "RewardEngine",
+      dependencies: ["RewardCore", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+    // LLM judges (pointwise, pairwise, listwise, SPCT, RM-R1, tools) on any `ChatEngine`.
+    .target(
+      name: "RewardJudge",
+      dependencies: [
+        "RewardCore", "RewardEngine", "RewardRules", .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "Yams", package: "Yams"),
+      ]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -58,7 +70,7 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", "RewardJudge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
@@ -84,6 +96,7 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
+    .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
       name: "RewardFuzzTests",

@@ -19,6 +19,8 @@ enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
   case bestOfN = "best-of-n"
   /// Records with a response and a binary label → AUROC of the reward (e.g. human vs model text).
   case detection
+  /// JudgeBench pairs: score the stored `judgments` (audit), or a pairwise judge given by --model.
+  case judgebench
 }
 
 struct EvalCommand: AsyncParsableCommand {
@@ -55,8 +57,8 @@ struct EvalCommand: AsyncParsableCommand {
 
   @Option(
     name: .customLong("model"),
-    help: "A model to evaluate (checkpoint directory, spec file or URL); repeat to compare models.")
-  var models: [String]
+    help: "A model to evaluate (checkpoint directory, spec file, judge file or URL); repeat to compare models.")
+  var models: [String] = []
 
   @Argument(help: "Input files (preference data, or what --benchmark names).")
   var files: [String]
@@ -134,7 +136,7 @@ struct EvalCommand: AsyncParsableCommand {
   var quiet = false
 
   func validate() throws {
-    guard !models.isEmpty else { throw ValidationError("give at least one --model") }
+    guard !models.isEmpty || benchmark == .judgebench else { throw ValidationError("give at least one --model") }
     guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
     guard bonSubsets >= 1 else { throw ValidationError("--bon-subsets must be ≥ 1") }
     guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
@@ -146,6 +148,9 @@ struct EvalCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if benchmark == .judgebench {
+      return try await JudgeBenchEval.run(files: files, models: models, limit: limit, json: json)
+    }
     let terminal = Terminal(quiet: quiet)
     let inputs = try readInputs(terminal: terminal)
     let options = EvaluationOptions(bootstrapResamples: bootstrap, seed: seed)
@@ -217,6 +222,8 @@ struct EvalCommand: AsyncParsableCommand {
     case .detection:
       let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
       return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
+    case .judgebench:
+      throw ValidationError("--benchmark judgebench is evaluated on its own")
     }
   }
 }

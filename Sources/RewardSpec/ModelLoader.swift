@@ -1,6 +1,7 @@
 import Foundation
 import RewardCore
 import RewardHeads
+import RewardJudge
 import RewardRemote
 
 /// One kind of thing `--model` can name, and how to load it. A source answers nil for a
@@ -43,6 +44,15 @@ extension ModelSource {
     return try checkpoint.preferenceModel(name: reference)
   }
 
+  /// An LLM judge file (YAML/JSON with a top-level `mode:`; docs/JUDGES.md). A pairwise judge
+  /// compares two responses and loads as a preference model only.
+  public static let judge = ModelSource(name: "judge", summary: "a judge file (YAML/JSON with `mode:`)") {
+    reference in
+    guard JudgeConfiguration.isJudgeFile(reference) else { return nil }
+    let judge = try JudgeConfiguration.load(path: reference, engineFactory: JudgeComponent.engineFactory)
+    return judge.pairwise ?? judge.model
+  }
+
   /// A reward spec file (YAML or JSON), whose components may be checkpoints.
   public static let spec = ModelSource(name: "spec", summary: "a reward spec file (.yaml, .yml, .json)") {
     reference in
@@ -64,8 +74,8 @@ public struct ModelLoader: Sendable {
     self.sources = sources
   }
 
-  /// Remote URLs, checkpoint directories, spec files.
-  public static let standard = ModelLoader(sources: [.remote, .checkpoint, .spec])
+  /// Remote URLs, checkpoint directories, judge files, spec files.
+  public static let standard = ModelLoader(sources: [.remote, .checkpoint, .judge, .spec])
 
   /// This loader with `source` tried before the others (so it can claim references they would).
   public func adding(_ source: ModelSource) -> ModelLoader {
@@ -78,7 +88,8 @@ public struct ModelLoader: Sendable {
       if let model = try source.load(reference) { return model }
     }
     let kinds = sources.map(\.summary).joined(separator: ", ")
-    throw ConfigurationError("\(reference): no such checkpoint directory, spec file or URL (expected \(kinds))")
+    throw ConfigurationError(
+      "\(reference): no such checkpoint directory, judge file, spec file or URL (expected \(kinds))")
   }
 
   /// A model that gives a scalar reward per candidate.

@@ -41,7 +41,7 @@ import Testing
       Issue.record("loaded a missing model")
     } catch {
       let message = "\(error)"
-      #expect(message.hasPrefix("/nonexistent/model: no such checkpoint directory, spec file or URL"))
+      #expect(message.hasPrefix("/nonexistent/model: no such checkpoint directory, judge file, spec file or URL"))
       #expect(message.contains("a checkpoint directory") && message.contains("a reward spec file"))
     }
   }
