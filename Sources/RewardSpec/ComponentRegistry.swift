@@ -40,5 +40,6 @@ public struct ComponentRegistry: Sendable {
     "bfcl": StandardComponents.bfcl,
     "remote": RemoteComponent.make,
     "checkpoint": CheckpointComponent.make,
+    "step_check": StepCheckComponent.make,
   ])
 }
