@@ -77,8 +77,8 @@ struct PRMTrainCommand: AsyncParsableCommand {
   @Option(name: .shortAndLong, help: "Checkpoint directory to write.")
   var output: String
 
-  @Option(help: "Data format: processbench, math-shepherd, prm800k or trl (default: detected).")
-  var format: String?
+  @Option(name: .customLong("format"), help: "Data format: processbench, math-shepherd, prm800k or trl (default: detected).")
+  var dataFormat: String?
 
   @Option(help: "Label for PRM800K's neutral rating 0: a number in [0, 1], or 'none' to leave such steps out.")
   var neutral = "1"
@@ -92,7 +92,7 @@ struct PRMTrainCommand: AsyncParsableCommand {
   var maxTokens = EncoderFeaturizer.defaultTokenBudget
 
   @Option(help: "Hash buckets of the hashed n-gram featurizer.")
-  var buckets = 1 << 18
+  var buckets = 1 << 16
 
   @Option(help: "Largest word n-gram of the hashed featurizer.")
   var ngram = 2
@@ -118,7 +118,7 @@ struct PRMTrainCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
     let reader = StepTraceReader(prm800kNeutral: try neutralLabel())
-    let chosenFormat = try format.map { name in
+    let chosenFormat = try dataFormat.map { name in
       guard let f = StepDataFormat(rawValue: name) else {
         throw ValidationError(
           "--format: unknown '\(name)'; expected \(StepDataFormat.allCases.map(\.rawValue).joined(separator: ", "))")

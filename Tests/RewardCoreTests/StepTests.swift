@@ -111,7 +111,7 @@ struct StepTests {
     for k in rewards.indices { #expect(abs(returns[k] - rewards[k...].min()!) < 1e-12) }
   }
 
-  @Test func mixAddsTheOutcomeToTheLastStepOnly() {
+  @Test func mixAddsTheOutcomeToTheLastStepOnly() throws {
     let mixed = StepShaping.mix([0.5, 0.25], outcome: 1, processWeight: 0.5)
     #expect(mixed == [0.25, 1.125])
     #expect(try StepShapingKind.parse("clip:0.2") == .clip(eta: 0.2))

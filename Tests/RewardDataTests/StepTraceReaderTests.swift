@@ -15,8 +15,8 @@ struct StepTraceReaderTests {
     let math = try reader.read(SharedData.path("data/process/processbench-math.json"))
     #expect(gsm8k.count == 400)
     #expect(math.count == 1_000)
-    #expect(gsm8k.count(where: { $0.firstError == -1 }) == 207)
-    #expect(math.count(where: { $0.firstError == -1 }) == 594)
+    #expect(gsm8k.count(where: { $0.firstError == -1 }) == 193)
+    #expect(math.count(where: { $0.firstError == -1 }) == 406)
     for trace in gsm8k + math {
       #expect(trace.labels.count == trace.steps.count)
       let error = trace.firstError ?? -2
@@ -67,7 +67,7 @@ struct StepTraceReaderTests {
     let file = try TemporaryFile(name, text)
     do {
       _ = try reader.read(file.path)
-    } catch let error as InputError {
+    } catch {
       return error
     }
     Issue.record("no error for \(text)")

@@ -78,9 +78,12 @@ public struct StepChecker: Sendable {
 
   /// A chain `a = b ≈ c`: each adjacent pair of checkable sides.
   private func checkChain(_ run: EquationRun) -> [ArithmeticClaim] {
-    var sides = run.sides
-    // A side cut off by words ("apples + 3 = 8", "= 3 * x") is not the whole expression.
-    if run.wordBefore, let first = sides.first?.text, first.first.map({ "+*/^)!%".contains($0) }) ?? true {
+    var sides = run.sides.map { Side(text: Self.collapseSpaces($0.text), approximate: $0.approximate) }
+    // A side cut off by words ("apples + 3 = 8", "x + 2 = 5", "= 3 * x") is not the whole
+    // expression; nor is one after an operator word ("15 pages x 1/3 = 5").
+    if run.wordBefore, let first = sides.first?.text,
+      run.operatorWordBefore || (first.first.map({ "+-*/^)!%".contains($0) }) ?? true)
+    {
       sides[0].text = ""
     }
     if run.wordAfter, let last = sides.last?.text, last.last.map({ "+-*/^(".contains($0) }) ?? true {
@@ -90,20 +93,48 @@ public struct StepChecker: Sendable {
     if run.gluedAfter { sides[sides.count - 1].text = "" }
     var found: [ArithmeticClaim] = []
     for k in 0..<(sides.count - 1) {
-      if let claim = check(sides[k].text, sides[k + 1].text, approximate: sides[k + 1].approximate) {
-        found.append(claim)
+      // Two bare numbers are a claim only inside a longer chain ("2 + 3 = 5 = 6"); alone they are
+      // more often labels or restatements ("Step 3 = …").
+      guard
+        let claim = check(
+          sides[k].text, sides[k + 1].text, approximate: sides[k + 1].approximate, allowLiterals: sides.count > 2)
+      else { continue }
+      // A running computation "3/2 = 1.50 + 3.00 = 4.50" continues from the previous value: the
+      // middle side starts with it, which is not a claim that the two are equal.
+      if !claim.holds, k + 2 < sides.count, let lead = Self.leadingNumber(claim.right),
+        close(claim.leftValue, lead, decimals: Self.decimals(of: claim.right), approximate: false)
+      {
+        continue
       }
+      found.append(claim)
     }
     return found
   }
 
+  private static func collapseSpaces(_ text: String) -> String {
+    text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+  }
+
+  /// The number a side starts with ("1.50 + 3.00" → 1.5).
+  private static func leadingNumber(_ side: String) -> Double? {
+    guard let range = side.range(of: "^-?[0-9]*\\.?[0-9]+", options: .regularExpression) else { return nil }
+    return Double(side[range])
+  }
+
+  private static func decimals(of side: String) -> Int {
+    guard let range = side.range(of: "^-?[0-9]*\\.?[0-9]+", options: .regularExpression),
+      let point = side[range].firstIndex(of: ".")
+    else { return 0 }
+    return side[range][side.index(after: point)...].count
+  }
+
   /// Whether `left = right` holds, or nil when either side cannot be evaluated to a number or
   /// both are bare numbers (no arithmetic to check).
-  func check(_ left: String, _ right: String, approximate: Bool) -> ArithmeticClaim? {
+  func check(_ left: String, _ right: String, approximate: Bool, allowLiterals: Bool = false) -> ArithmeticClaim? {
     let l = Self.trimParentheses(left.trimmingCharacters(in: .whitespaces), trailing: false)
     let r = Self.trimParentheses(right.trimmingCharacters(in: .whitespaces), trailing: true)
     guard !l.isEmpty, !r.isEmpty, let leftValues = Self.values(l), let rightValues = Self.values(r) else { return nil }
-    guard !(Self.isLiteral(l) && Self.isLiteral(r)) else { return nil }
+    guard allowLiterals || !(Self.isLiteral(l) && Self.isLiteral(r)) else { return nil }
     let decimals = max(Self.writtenDecimals(l) ?? 0, Self.writtenDecimals(r) ?? 0)
     var holds = false
     for a in leftValues {
@@ -125,6 +156,8 @@ public struct StepChecker: Sendable {
   static func values(_ side: String) -> [Double]? {
     // Two numbers side by side ("5 3") are units or labels removed from between them, not a product.
     if side.range(of: "[0-9.]\\s+[0-9.]", options: .regularExpression) != nil { return nil }
+    // "30/100%1000": a percent sign used as "of" has no reading we can trust.
+    if side.range(of: "%\\s*[0-9(]", options: .regularExpression) != nil { return nil }
     let readings =
       side.contains("%")
       ? [side.replacingOccurrences(of: "%", with: "/100"), side.replacingOccurrences(of: "%", with: "")]
@@ -176,6 +209,8 @@ public struct StepChecker: Sendable {
     var sides: [Side]
     /// A word precedes the run (after spaces), or a letter is glued to its first character.
     var wordBefore: Bool
+    /// The word before is an operator or a variable ("x", "times", "of", a single letter).
+    var operatorWordBefore: Bool
     var gluedBefore: Bool
     var wordAfter: Bool
     var gluedAfter: Bool
@@ -213,6 +248,7 @@ public struct StepChecker: Sendable {
         runs.append(
           EquationRun(
             sides: sides, wordBefore: precededByWord(characters, i),
+            operatorWordBefore: operatorWord(before: characters, i),
             gluedBefore: (before?.isLetter ?? false) && !(piece.first?.isWhitespace ?? true),
             wordAfter: after.map { $0.isLetter || $0 == "\\" } ?? false,
             gluedAfter: (after?.isLetter ?? false) && !(piece.last?.isWhitespace ?? true)))
@@ -228,6 +264,23 @@ public struct StepChecker: Sendable {
     return k >= 0 && (characters[k].isLetter || characters[k] == "\\")
   }
 
+  static let operatorWords: Set<String> = [
+    "times", "per", "divided", "multiplied", "plus", "minus", "over", "into",
+  ]
+
+  /// Whether the word just before position `i` is an operator word or a single letter (a variable).
+  private static func operatorWord(before characters: [Character], _ i: Int) -> Bool {
+    var k = i - 1
+    while k >= 0, characters[k].isWhitespace { k -= 1 }
+    var word = ""
+    while k >= 0, characters[k].isLetter || characters[k] == "'" || characters[k] == "’" {
+      word.insert(characters[k], at: word.startIndex)
+      k -= 1
+    }
+    // A single letter other than the articles is a variable (or the multiplication sign x).
+    return (word.count == 1 && !["a", "A", "I"].contains(word)) || operatorWords.contains(word.lowercased())
+  }
+
   private static func isArithmetic(_ c: Character) -> Bool {
     c.isASCII && (c.isNumber || " .+-*/^()%!=".contains(c)) || c == "≈"
   }
@@ -237,6 +290,7 @@ public struct StepChecker: Sendable {
   /// Rewrites LaTeX and prose conventions into the plain arithmetic `equationRuns` looks for.
   static func normalize(_ text: String) -> String {
     var s = text
+    for (from, to) in operatorRewrites { s = s.replacingOccurrences(of: from, with: to) }
     for (pattern, template) in rewrites {
       // Nested `\frac`s unwrap from the inside out.
       var previous = ""
@@ -269,15 +323,22 @@ public struct StepChecker: Sendable {
     (regex("\\\\boxed\\s*\\{([^{}]*)\\}"), "$1"),
     // Thousands separators: 1,000 and 12,345,678 (a comma before exactly three digits).
     (regex("(\\d),(\\d{3})(?!\\d)"), "$1$2"),
-    // "3 x 4" and "3x4" between numbers is multiplication.
-    (regex("(\\d)\\s*[x×]\\s*(\\d)"), "$1*$2"),
+    // Unit words between a number and an operator: "60 elves / 3", "50 orders/day * 2".
+    (regex("(\\d)\\s*(?:[a-z]{2,}(?:/[a-z]+)?\\s+){1,2}(?=(?:[-+*/×÷−]|x |times )\\s*[\\d$(.])"), "$1 "),
+    // "3 x 4", "3x4", "32 x (30/60)" and "3 times 4" between numbers are multiplication.
+    (regex("([\\d)])\\s*(?:[x×]|times)\\s*(?=[\\d($]|\\.\\d)"), "$1*"),
     // 2^10 in prose is two to the tenth (TeX would bind only the first digit).
     (regex("\\^\\s*(\\d+(?:\\.\\d+)?)"), "^($1)"),
   ]
 
+  /// Operators first, so the unit rule sees "12 apples * 2" whatever sign was written.
+  private static let operatorRewrites: [(String, String)] = [
+    ("\\times", " * "), ("\\cdot", " * "), ("\\ast", " * "), ("×", " * "), ("·", " * "), ("\\div", " / "),
+    ("÷", " / "), ("−", "-"), ("–", "-"),
+  ]
+
   private static let literalRewrites: [(String, String)] = [
-    ("\\times", "*"), ("\\cdot", "*"), ("\\ast", "*"), ("×", "*"), ("·", "*"), ("\\div", "/"), ("÷", "/"),
-    ("−", "-"), ("–", "-"), ("\\left", ""), ("\\right", ""), ("\\approx", "≈"), ("\\%", "%"), ("\\(", " "),
+    ("\\left", ""), ("\\right", ""), ("\\approx", "≈"), ("\\%", "%"), ("\\(", " "),
     ("\\)", " "), ("\\[", " "), ("\\]", " "), ("$", " "), ("\\,", ""), ("\\!", ""), ("\\ ", " "), ("{", "("),
     ("}", ")"), ("\u{a0}", " "),
   ]
