@@ -37,10 +37,13 @@ evaluate() {  # label, model, calibration, test
   echo "### $1 (test $(basename "$4"), τ from $(basename "$3"))"
   $reward prm eval --model "$2" --calibration "$3" "$4"
 }
-for baseline in always-correct always-first step-check; do
-  evaluate "$baseline" "$baseline" "$work/math-cal20.json" "$gsm8k"
-  evaluate "$baseline" "$baseline" "$gsm8k" "$work/math-odd.json"
+# The trivial baselines are defined at τ = 0.5 (F1 is 0 for them at every τ).
+for baseline in always-correct always-first; do
+  echo "### $baseline"
+  $reward prm eval --model "$baseline" --threshold 0.5 "$gsm8k" "$work/math-odd.json"
 done
+evaluate step-check step-check "$work/math-cal20.json" "$gsm8k"
+evaluate step-check step-check "$gsm8k" "$work/math-odd.json"
 
 featurizers=(hashed)
 if [ "${MINILM:-0}" = 1 ]; then featurizers+=(minilm); fi

@@ -77,7 +77,8 @@ struct PRMTrainCommand: AsyncParsableCommand {
   @Option(name: .shortAndLong, help: "Checkpoint directory to write.")
   var output: String
 
-  @Option(name: .customLong("format"), help: "Data format: processbench, math-shepherd, prm800k or trl (default: detected).")
+  @Option(
+    name: .customLong("format"), help: "Data format: processbench, math-shepherd, prm800k or trl (default: detected).")
   var dataFormat: String?
 
   @Option(help: "Label for PRM800K's neutral rating 0: a number in [0, 1], or 'none' to leave such steps out.")
@@ -240,6 +241,13 @@ struct PRMEvalCommand: AsyncParsableCommand {
         "\(name) \(format(100 * report.score.erroneousAccuracy, 1).leftPad(9))  "
           + "\(format(100 * report.score.correctAccuracy, 1).leftPad(7))  \(format(100 * report.score.f1, 1).leftPad(5))"
           + "  \(auroc.leftPad(11))  \(format(report.stepsPerSecond ?? 0, 0).leftPad(8))")
+    }
+    for report in reports {
+      let s = report.score
+      print(
+        "\((report.testFile as NSString).lastPathComponent): of \(s.erroneousCount) erroneous solutions, "
+          + "\(s.predictedTooEarly) flagged too early, \(s.predictedTooLate) too late, \(s.predictedNoError) not at all"
+      )
     }
   }
 }

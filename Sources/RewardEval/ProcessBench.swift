@@ -11,6 +11,11 @@ public struct ProcessBenchScore: Sendable, Equatable {
   public var f1: Double
   public var erroneousCount: Int
   public var correctCount: Int
+  /// How erroneous solutions were missed: an error predicted before the labelled step, after
+  /// it, or none at all (where a step checker that only sees arithmetic fails).
+  public var predictedTooEarly = 0
+  public var predictedTooLate = 0
+  public var predictedNoError = 0
 
   /// Scores predictions against labels (both −1 or a step index), in the same order.
   public init(labels: [Int], predictions: [Int]) {
@@ -21,7 +26,15 @@ public struct ProcessBenchScore: Sendable, Equatable {
     for (label, predicted) in zip(labels, predictions) {
       if label >= 0 {
         erroneous += 1
-        if predicted == label { erroneousHits += 1 }
+        if predicted == label {
+          erroneousHits += 1
+        } else if predicted == -1 {
+          predictedNoError += 1
+        } else if predicted < label {
+          predictedTooEarly += 1
+        } else {
+          predictedTooLate += 1
+        }
       } else if predicted == -1 {
         correctHits += 1
       }
@@ -158,6 +171,9 @@ public struct ProcessBenchReport: Sendable {
     object["f1"] = .double(score.f1)
     object["erroneous"] = .int(Int64(score.erroneousCount))
     object["correct"] = .int(Int64(score.correctCount))
+    object["erroneous_predicted_too_early"] = .int(Int64(score.predictedTooEarly))
+    object["erroneous_predicted_too_late"] = .int(Int64(score.predictedTooLate))
+    object["erroneous_predicted_no_error"] = .int(Int64(score.predictedNoError))
     object["step_auroc"] = stepAUROC.map { .double($0) } ?? .null
     if let stepsPerSecond { object["steps_per_second"] = .double(stepsPerSecond) }
     return .object(object)

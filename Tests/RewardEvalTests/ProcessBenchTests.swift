@@ -18,6 +18,9 @@ struct ProcessBenchTests {
     #expect(abs(score.erroneousAccuracy - 2.0 / 3) < 1e-12)
     #expect(score.correctAccuracy == 0.5)
     #expect(abs(score.f1 - 4.0 / 7) < 1e-12)
+    #expect(score.predictedTooEarly == 0 && score.predictedTooLate == 1 && score.predictedNoError == 0)
+    let missed = ProcessBenchScore(labels: [2, 2, 2], predictions: [0, -1, 3])
+    #expect(missed.predictedTooEarly == 1 && missed.predictedTooLate == 1 && missed.predictedNoError == 1)
     // Predicting an error earlier or later than the label is wrong either way.
     #expect(ProcessBenchScore(labels: [2, 2], predictions: [1, -1]).erroneousAccuracy == 0)
     #expect(ProcessBenchScore(labels: [-1], predictions: [0]).f1 == 0)
