@@ -355,9 +355,14 @@ enum ScoredStepRecords {
         throw InputError(.wrongType, at: location, "expected a JSON object, found \(value.typeName)")
       }
       let promptKey = ["prompt", "problem", "question"].first { object[$0] != nil }
-      guard let promptKey, let prompt = object[promptKey]?.stringValue else {
+      guard let promptKey else {
         throw InputError(
           .missingField, at: location.field("prompt"), "expected a string in 'prompt', 'problem' or 'question'")
+      }
+      guard let prompt = object[promptKey]?.stringValue else {
+        throw InputError(
+          .wrongType, at: location.field(promptKey),
+          "expected a string, found \(object[promptKey]?.typeName ?? "nothing")")
       }
       var metadata = JSONObject()
       var response: String
