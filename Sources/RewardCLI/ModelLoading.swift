@@ -21,6 +21,10 @@ enum ModelLoader {
       throw ConfigurationError("\(reference): no such checkpoint directory, spec file or URL")
     }
     if isDirectory.boolValue {
+      // A process reward model: step scores, aggregated by min into the scalar.
+      if PRMCheckpoint.isPRMCheckpoint(reference) {
+        return try PRMCheckpoint.load(from: reference).rewardModel(name: reference)
+      }
       return try Checkpoint.load(from: reference).rewardModel(name: reference)
     }
     return try ServedModel.spec(path: reference).model

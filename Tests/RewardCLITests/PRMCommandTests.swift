@@ -41,3 +41,22 @@ struct PRMCommandTests {
     #expect(result.stderr.contains("also a test file"), "\(result.stderr)")
   }
 }
+
+/// A PRM checkpoint trained by `reward prm train` loads wherever `--model` is accepted.
+struct PRMCheckpointCLITests {
+  @Test func trainedPRMScoresThroughRewardScore() throws {
+    let directory = NSTemporaryDirectory() + "rewardkit-prm-cli-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("RewardDataTests/Fixtures/process").path
+    let train = try RewardBinary.run([
+      "prm", "train", fixtures + "/trl-stepwise.jsonl", fixtures + "/math-shepherd.jsonl", "--output", directory,
+      "--buckets", "1024", "--quiet",
+    ])
+    #expect(train.status == 0, "\(train.stderr)")
+    let scored = try RewardBinary.run(
+      ["score", "--model", directory, "-"], stdin: #"{"prompt": "q", "response": "a\n\nb"}"# + "\n")
+    #expect(scored.status == 0, "\(scored.stderr)")
+    #expect(scored.stdout.contains("\"reward\""), "\(scored.stdout)")
+  }
+}
