@@ -29,19 +29,24 @@ public struct Reward: Sendable, Equatable {
   public var uncertainty: Double?
   /// A judge's explanation, when there is one.
   public var rationale: String?
+  /// Per-step scores with their character offsets, when the scorer is a process reward model;
+  /// `value` is then their aggregate (see `StepAggregation`), so scalar consumers are unchanged.
+  public var steps: [StepScore]?
 
   public init(
     _ value: Double, components: [(name: String, value: Double)] = [], uncertainty: Double? = nil,
-    rationale: String? = nil
+    rationale: String? = nil, steps: [StepScore]? = nil
   ) {
     self.value = value
     self.components = components
     self.uncertainty = uncertainty
     self.rationale = rationale
+    self.steps = steps
   }
 
   public static func == (lhs: Reward, rhs: Reward) -> Bool {
     lhs.value == rhs.value && lhs.uncertainty == rhs.uncertainty && lhs.rationale == rhs.rationale
+      && lhs.steps == rhs.steps
       && lhs.components.count == rhs.components.count
       && zip(lhs.components, rhs.components).allSatisfy { $0.name == $1.name && $0.value == $1.value }
   }

@@ -41,5 +41,6 @@ public struct ComponentRegistry: Sendable {
     "remote": RemoteComponent.make,
     "checkpoint": CheckpointComponent.make,
     "judge": JudgeComponent.make,
+    "step_check": StepCheckComponent.make,
   ])
 }

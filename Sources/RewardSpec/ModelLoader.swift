@@ -39,6 +39,10 @@ extension ModelSource {
     guard FileManager.default.fileExists(atPath: reference, isDirectory: &isDirectory), isDirectory.boolValue else {
       return nil
     }
+    // A process reward model: step scores, aggregated (by min) into the scalar.
+    if PRMCheckpoint.isPRMCheckpoint(reference) {
+      return try PRMCheckpoint.load(from: reference).rewardModel(name: reference)
+    }
     let checkpoint = try Checkpoint.load(from: reference)
     if checkpoint.head is any RewardHead { return try checkpoint.rewardModel(name: reference) }
     return try checkpoint.preferenceModel(name: reference)
