@@ -19,11 +19,17 @@ public protocol RewardModel: PreferenceModel {
   /// matrix products, a remote model's round trips). A server waits a moment to gather a
   /// micro-batch only for such models; rules, which score item by item, answer at once.
   var benefitsFromBatching: Bool { get }
+  /// Whether a candidate's reward depends on the other candidates of its `group` in the same call
+  /// (GRPO-style group normalisation): callers that cut input into batches must then keep each
+  /// group within one batch.
+  var normalizesWithinGroups: Bool { get }
 }
 
 extension RewardModel {
   /// Unless a model says otherwise, batching is assumed to help.
   public var benefitsFromBatching: Bool { true }
+  /// Unless a model says otherwise, each candidate is scored on its own.
+  public var normalizesWithinGroups: Bool { false }
 }
 
 extension RewardModel {

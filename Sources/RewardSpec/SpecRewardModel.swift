@@ -16,6 +16,8 @@ public struct SpecRewardModel: RewardModel {
   /// A spec of rules alone gains nothing from waiting for other requests' items.
   public var benefitsFromBatching: Bool { spec.components.contains { $0.scorer.benefitsFromBatching } }
 
+  public var normalizesWithinGroups: Bool { spec.groupNormalization != nil }
+
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
     var verdicts: [[RuleVerdict]] = []
     for component in spec.components {

@@ -19,7 +19,10 @@ struct SpecErrorTests {
     ("components:\n  - kind: math\n  - kind: mathz\n", "components[1].kind", "unknown kind 'mathz'"),
     ("components:\n  - kind: format\n", "components[0].pattern", "missing required parameter"),
     ("components:\n  - kind: format\n    pattern: \"([a-z\"\n", "components[0].pattern", "invalid regular expression"),
-    ("components:\n  - kind: math\n    weight: heavy\n", "components[0].weight", "expected a number, found string"),
+    (
+      "components:\n  - kind: math\n    weight: heavy\n", "components[0].weight",
+      "expected a number, found the string \"heavy\""
+    ),
     (
       "components:\n  - kind: math\n    fallback_to_last_number: 3\n", "components[0].fallback_to_last_number",
       "expected true or false"
