@@ -11,8 +11,38 @@ shared="${SHARED_DIR:-$repo/../shared}"
 out="${1:-$repo/runs/bench-score}"
 mkdir -p "$out"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)  cores: $(nproc)"
-swift build -c release --product reward --package-path "$repo" 2>&1 | tail -1
-reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+if [ "${BENCH_PIPELINE:-0}" = 1 ]; then
+  # The same pipeline without the server stack (a much smaller release build; see its main.swift).
+  pkg="$(mktemp -d /tmp/rewardkit-bench-score.XXXXXX)"
+  trap 'rm -rf "$pkg"' EXIT
+  mkdir -p "$pkg/Sources/bench-score"
+  for target in RewardCore RewardData RewardRules CZlib; do ln -s "$repo/Sources/$target" "$pkg/Sources/$target"; done
+  cp "$repo/scripts/bench_score/main.swift" "$pkg/Sources/bench-score/main.swift"
+  cat > "$pkg/Package.swift" <<'SWIFT'
+// swift-tools-version: 6.1
+import PackageDescription
+let package = Package(
+  name: "BenchScore",
+  targets: [
+    .target(name: "RewardCore"),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+    .target(name: "RewardData", dependencies: ["RewardCore", "CZlib"]),
+    .target(name: "RewardRules", dependencies: ["RewardCore"]),
+    .executableTarget(name: "bench-score", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
+  ],
+  swiftLanguageModes: [.v6])
+SWIFT
+  scratch="${BENCH_SCRATCH:-$repo/.build-bench-score}"
+  swift build -c release --package-path "$pkg" --scratch-path "$scratch" 2>&1 | tail -1
+  pipeline="$scratch/release/bench-score"
+  printf '#!/bin/sh\nexec "%s" "$1" "$2" "$3"\n' "$pipeline" > "$out/score"
+else
+  swift build -c release --product reward --package-path "$repo" 2>&1 | tail -1
+  reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+  printf '#!/bin/sh\nexec "%s" score --quiet --spec "%s/$1.yaml" "$2" -o "$3"\n' "$reward" "$out" > "$out/score"
+fi
+chmod +x "$out/score"
+score() { echo "$out/score"; }
 python3 "$repo/scripts/bench/make_score_corpus.py" "$shared" "$out" "${COUNT:-8000}" "${BIG_MB:-1024}"
 printf 'name: length\ncomponents:\n  - kind: length\n    target: 300\n' > "$out/length.yaml"
 printf 'name: math\ncomponents:\n  - kind: math\n' > "$out/math.yaml"
@@ -38,8 +68,8 @@ PY
 echo "input: $items records, $mb MB ($input)"
 measure "python json.loads (read only)" python3 "$repo/scripts/bench/score_peer.py" json-read "$input" /dev/null
 measure "python json read+write" python3 "$repo/scripts/bench/score_peer.py" json-roundtrip "$input" "$out/py-roundtrip.jsonl"
-measure "reward score, length rule" "$reward" score --quiet --spec "$out/length.yaml" "$input" -o "$out/length.jsonl"
-measure "reward score, math rule" "$reward" score --quiet --spec "$out/math.yaml" "$input" -o "$out/math.jsonl"
+measure "reward score, length rule" "$(score)" length "$input" "$out/length.jsonl"
+measure "reward score, math rule" "$(score)" math "$input" "$out/math.jsonl"
 if python3 -c "import math_verify" 2> /dev/null; then
   measure "python Math-Verify" python3 "$repo/scripts/bench/score_peer.py" math-verify "$input" "$out/math-verify.jsonl"
   python3 - "$out" <<'PY'
@@ -57,6 +87,6 @@ big="$out/big.jsonl"
 mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$big")
 items=$(wc -l < "$big")
 echo "big input: $items records, $mb MB"
-measure "reward score 1 GB, length rule" "$reward" score --quiet --spec "$out/length.yaml" "$big" -o -
+measure "reward score 1 GB, length rule" "$(score)" length "$big" -
 measure "python json.loads 1 GB" python3 "$repo/scripts/bench/score_peer.py" json-read "$big" /dev/null
 rm -f "$big" "$out/length.jsonl" "$out/py-roundtrip.jsonl"

@@ -112,10 +112,13 @@ struct StreamingTests {
   }
 
   @Test(arguments: [
-    (#"{"name": "x", "rows": [{"a": 1}]}"#, "a JSON object whose values are not lists of records ('name' is string)"),
+    (
+      "{\n  \"name\": \"x\",\n  \"rows\": [{\"a\": 1}]\n}",
+      "a JSON object whose values are not lists of records ('name' is string)"
+    ),
     ("{\n  \"prompt\": \"p\",\n  \"response\": \"r\"\n}", "a JSON object whose values are not lists of records"),
-    (#"{"a": [1, 2]}"#, "element 0 of 'a': expected a JSON object (a record), found number"),
-    ("{}\n", "an empty JSON object"),
+    ("{\n  \"a\": [1, 2]\n}", "element 0 of 'a': expected a JSON object (a record), found number"),
+    ("{\n}\n", "an empty JSON object"),
   ])
   func unsupportedShapesSayWhatWasFound(text: String, words: String) throws {
     let file = try InputFile(path: "shape.json", bytes: Array(text.utf8))

@@ -139,6 +139,8 @@ struct SameRecordTests {
       #expect(error?["field"] == "items[0].messages")
     }
     #expect(
-      try Candidate(record: RecordFields(["prompt": "", "response": "r"], at: SourceLocation(file: "x"))).prompt == [])
+      try Candidate(
+        record: RecordFields(JSONObject([("prompt", ""), ("response", "r")]), at: SourceLocation(file: "x"))
+      ).prompt == [])
   }
 }
