@@ -60,7 +60,7 @@ import sys
 label, wall, rss, user, sys_, mb, items = sys.argv[1], *map(float, sys.argv[2:])
 wall = max(wall, 0.01)
 print(f"{label:<34} {wall:7.2f} s  {items / wall:9.0f} items/s  {mb / wall:7.1f} MB/s  "
-      f"peak RSS {rss / 1024:6.0f} MB  CPU {user + sys_:6.2f} s")
+      f"peak RSS {rss / 1024:6.0f} MB  CPU {user + sys_:6.2f} s = {mb / max(user + sys_, 0.01):6.1f} MB per CPU-s")
 PY
   cp "$out/time.txt" "$out/time-$(echo "$label" | tr ' /' '__').txt"
 }
@@ -68,6 +68,9 @@ PY
 echo "input: $items records, $mb MB ($input)"
 measure "python json.loads (read only)" python3 "$repo/scripts/bench/score_peer.py" json-read "$input" /dev/null
 measure "python json read+write" python3 "$repo/scripts/bench/score_peer.py" json-roundtrip "$input" "$out/py-roundtrip.jsonl"
+if [ "${BENCH_PIPELINE:-0}" = 1 ]; then
+  measure "pipeline, no rule (I/O only)" "$(score)" constant "$input" "$out/constant.jsonl"
+fi
 measure "reward score, length rule" "$(score)" length "$input" "$out/length.jsonl"
 measure "reward score, math rule" "$(score)" math "$input" "$out/math.jsonl"
 if python3 -c "import math_verify" 2> /dev/null; then
@@ -87,6 +90,9 @@ big="$out/big.jsonl"
 mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$big")
 items=$(wc -l < "$big")
 echo "big input: $items records, $mb MB"
+if [ "${BENCH_PIPELINE:-0}" = 1 ]; then
+  measure "pipeline 1 GB, no rule (I/O only)" "$(score)" constant "$big" -
+fi
 measure "reward score 1 GB, length rule" "$(score)" length "$big" -
 measure "python json.loads 1 GB" python3 "$repo/scripts/bench/score_peer.py" json-read "$big" /dev/null
-rm -f "$big" "$out/length.jsonl" "$out/py-roundtrip.jsonl"
+rm -f "$big" "$out/length.jsonl" "$out/constant.jsonl" "$out/py-roundtrip.jsonl"
