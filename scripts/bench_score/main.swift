@@ -24,10 +24,15 @@ guard let rule = rules[arguments[1]] else {
   exit(2)
 }
 let model = RuleRewardModel(name: arguments[1], rule: rule)
-let batches = ScoringBatches(stream: try RecordStream(path: arguments[2]))
-let writer = try ScoredRecordWriter(path: arguments[3])
-while let batch = try batches.next() {
-  let rewards = try await model.score(batch.map(\.candidate))
-  for (record, reward) in zip(batch, rewards) { try writer.write(record, reward) }
+do {
+  let batches = ScoringBatches(stream: try RecordStream(path: arguments[2]))
+  let writer = try ScoredRecordWriter(path: arguments[3])
+  while let batch = try batches.next() {
+    let rewards = try await model.score(batch.map(\.candidate))
+    for (record, reward) in zip(batch, rewards) { try writer.write(record, reward) }
+  }
+  try writer.commit()
+} catch {
+  FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+  exit(1)
 }
-try writer.commit()
