@@ -104,7 +104,8 @@ let package = Package(
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
-        "RewardServer", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "RewardServer", "RewardRemote", "RewardData", "RewardEval",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -9,11 +9,16 @@ struct ScoreCommand: AsyncParsableCommand {
     commandName: "score",
     abstract: "Score prompt/response records with a reward model; writes JSON Lines with a `reward` per record.",
     discussion: """
-      Input records (JSON Lines, JSON array or CSV, optionally .gz; `-` reads standard input) have \
-      `prompt` (string or messages) or `messages`, and `response` (or `messages` ending with the \
-      assistant turn); `reference`/`answer`/`ground_truth` for verifiable rewards and `group` for \
-      group normalisation. Each output line is the input record, unchanged, with `reward` added (and \
-      `components` when the model has them), in input order:
+      Input records (JSON Lines, a JSON array or object of lists, or CSV, optionally .gz; `-` reads \
+      standard input) have `prompt` (string or messages) or `messages`, and `response` (or \
+      `messages` ending with the assistant turn); `reference` (or `answer`, `ground_truth`, \
+      `label`) for verifiable rewards and `group` for group normalisation. Each output line is the \
+      input record, unchanged, with `reward` added (and `components` when the model has them), in \
+      input order.
+
+      JSON Lines are streamed: read, scored and written in batches with bounded memory, stopping \
+      at the first bad line unless --skip-invalid. With a spec that normalises within groups, a \
+      group's records must be contiguous in the file.
 
         cat samples.jsonl | reward score --model ckpt - | jq .reward
       """)
@@ -46,6 +51,12 @@ struct ScoreCommand: AsyncParsableCommand {
   @Flag(help: "No progress output.")
   var quiet = false
 
+  @Option(help: "Records scored per batch.")
+  var batchSize = 1024
+
+  @Option(help: "Longest JSON Lines line accepted, in MiB (after decompression).")
+  var maxLineMib = InputLimits.standard.maxLineBytes >> 20
+
   func validate() throws {
     guard (model == nil) != (spec == nil) else { throw ValidationError("give exactly one of --model and --spec") }
   }
@@ -53,41 +64,43 @@ struct ScoreCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
     let rewardModel = try ModelLoader.load(model ?? spec!)
-    let file = try InputFile.read(input)
-    let (records, skipped) = try ScoringInputReader.read(file, responseField: responseField, skipInvalid: skipInvalid)
-    reportSkipped(skipped, terminal: terminal)
-    var out = ""
-    // A model that normalises rewards within groups (GRPO) must see every record at once.
-    let batchSize = rewardModel.needsWholeGroups ? max(records.count, 1) : 512
+    let limits = InputLimits(maxLineBytes: maxLineMib << 20)
+    let batches = ScoringBatches(
+      stream: try RecordStream(path: input, limits: limits), responseField: responseField, skipInvalid: skipInvalid,
+      batchSize: batchSize, wholeGroups: rewardModel.needsWholeGroups)
+    let writer = try ScoredRecordWriter(path: output)
     let started = Date()
+    var done = 0
     var nonFinite = 0
-    for start in stride(from: 0, to: records.count, by: batchSize) {
-      let batch = records[start..<min(records.count, start + batchSize)]
+    while let batch = try batches.next() {
       let rewards = try await rewardModel.score(batch.map(\.candidate))
       for (record, reward) in zip(batch, rewards) {
-        var fields = record.fields
+        // JSON has no NaN: writing null silently would lose the failure.
         if let problem = reward.nonFiniteError(model: rewardModel.name, item: record.location.description) {
           guard keepNonFinite else { throw problem }
           nonFinite += 1
-          fields["reward"] = .null
-          fields["invalid"] = .string("non-finite reward: \(Reward.describe(problem.value))")
-          JSONValue.object(fields).write(into: &out)
-          out += "\n"
+          try writer.writeInvalid(record, reason: "non-finite reward: \(Reward.describe(problem.value))")
           continue
         }
-        fields["reward"] = .double(reward.value)
-        if !reward.components.isEmpty {
-          fields["components"] = .object(JSONObject(reward.components.map { ($0.name, JSONValue.double($0.value)) }))
-        }
-        JSONValue.object(fields).write(into: &out)
-        out += "\n"
+        try writer.write(record, reward)
       }
-      terminal.progress("scoring", done: min(records.count, start + batchSize), total: records.count, started: started)
+      done += batch.count
     }
+    try writer.commit()
+    let seconds = Date().timeIntervalSince(started)
+    terminal.note("scored \(done) record\(done == 1 ? "" : "s") in \(format(seconds, 1)) s")
+    reportSkipped(batches.skipped, terminal: terminal)
     if nonFinite > 0 {
       terminal.note(
         "\(nonFinite) record\(nonFinite == 1 ? "" : "s") got a non-finite reward (written as null, marked invalid)")
     }
-    try writeOutput(out, to: output)
+  }
+
+  private func reportSkipped(_ skipped: SkippedRecords, terminal: Terminal) {
+    guard skipped.count > 0 else { return }
+    let summary = skipped.byKind.sorted { $0.value > $1.value }.map { "\($0.value) × \($0.key.rawValue)" }
+    terminal.note(
+      "skipped \(skipped.count) invalid record\(skipped.count == 1 ? "" : "s"): \(summary.joined(separator: ", "))")
+    for error in skipped.examples { terminal.note("  e.g. \(error)") }
   }
 }

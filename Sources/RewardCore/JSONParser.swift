@@ -54,29 +54,97 @@ public struct JSONParser {
     guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else {
       throw error("expected '[' to open a JSON array, found \(describeCurrent())")
     }
-    index += 1
+    let elements = try parseElementsWithLines(depth: 0)
+    skipWhitespace()
+    if index < bytes.count { throw error("unexpected \(describeCurrent()) after the JSON array") }
+    return elements
+  }
+
+  /// Parses a whole document and keeps the lines on which its top-level parts start: an array's
+  /// elements, or an object's entries (and the elements of entries that are arrays), so container
+  /// files can name the line of each record.
+  public mutating func parseOutline() throws(JSONSyntaxError) -> JSONOutline {
+    skipWhitespace()
+    if index >= bytes.count { throw error("empty input, expected a JSON value") }
+    let outline: JSONOutline
+    switch bytes[index] {
+    case UInt8(ascii: "["): outline = .array(try parseElementsWithLines(depth: 0))
+    case UInt8(ascii: "{"): outline = .object(try parseEntriesWithLines())
+    default: outline = .scalar(try parseValue(depth: 0))
+    }
+    skipWhitespace()
+    if index < bytes.count { throw error("unexpected \(describeCurrent()) after the JSON value") }
+    return outline
+  }
+
+  private mutating func parseElementsWithLines(depth: Int) throws(JSONSyntaxError) -> [(line: Int, value: JSONValue)] {
+    index += 1  // '['
     var elements: [(line: Int, value: JSONValue)] = []
     skipWhitespace()
     if peek() == UInt8(ascii: "]") {
       index += 1
-    } else {
-      while true {
-        skipWhitespace()
-        let elementLine = line
-        elements.append((elementLine, try parseValue(depth: 1)))
-        skipWhitespace()
-        guard let next = peek() else { throw error("unterminated array, expected ',' or ']'") }
-        index += 1
-        if next == UInt8(ascii: "]") { break }
-        if next != UInt8(ascii: ",") {
-          index -= 1
-          throw error("expected ',' or ']' in array, found \(describeCurrent())")
-        }
+      return elements
+    }
+    while true {
+      skipWhitespace()
+      let elementLine = line
+      elements.append((elementLine, try parseValue(depth: depth + 1)))
+      skipWhitespace()
+      guard let next = peek() else { throw error("unterminated array, expected ',' or ']'") }
+      index += 1
+      if next == UInt8(ascii: "]") { return elements }
+      if next != UInt8(ascii: ",") {
+        index -= 1
+        throw error("expected ',' or ']' in array, found \(describeCurrent())")
       }
     }
+  }
+
+  private mutating func parseEntriesWithLines() throws(JSONSyntaxError) -> [JSONOutline.Entry] {
+    index += 1  // '{'
+    var entries: [JSONOutline.Entry] = []
     skipWhitespace()
-    if index < bytes.count { throw error("unexpected \(describeCurrent()) after the JSON array") }
-    return elements
+    if peek() == UInt8(ascii: "}") {
+      index += 1
+      return entries
+    }
+    while true {
+      skipWhitespace()
+      guard peek() == UInt8(ascii: "\"") else {
+        throw error("expected a string key in object, found \(describeCurrent())")
+      }
+      let key = try parseString()
+      skipWhitespace()
+      guard peek() == UInt8(ascii: ":") else {
+        throw error("expected ':' after key \"\(key)\", found \(describeCurrent())")
+      }
+      index += 1
+      skipWhitespace()
+      let entry: JSONOutline.Entry
+      if peek() == UInt8(ascii: "[") {
+        let elementsLine = line
+        let elements = try parseElementsWithLines(depth: 1)
+        entry = JSONOutline.Entry(
+          key: key, line: elementsLine, value: .array(elements.map(\.value)), elementLines: elements.map(\.line))
+      } else {
+        let valueLine = line
+        entry = JSONOutline.Entry(key: key, line: valueLine, value: try parseValue(depth: 1), elementLines: nil)
+      }
+      // Duplicate keys: the last one wins, as for nested objects.
+      if let existing = entries.firstIndex(where: { $0.key == key }) {
+        entries[existing] = entry
+      } else {
+        entries.append(entry)
+      }
+      skipWhitespace()
+      guard let next = peek() else { throw error("unterminated object, expected ',' or '}'") }
+      index += 1
+      if next == UInt8(ascii: "}") { return entries }
+      guard next == UInt8(ascii: ",") else {
+        index -= 1
+        throw error("expected ',' or '}' in object, found \(describeCurrent())")
+      }
+    }
   }
 
   // MARK: - Values
@@ -360,4 +428,19 @@ public struct JSONParser {
   private func error(_ message: String) -> JSONSyntaxError {
     JSONSyntaxError(line: line, column: index - lineStart + 1, message: message)
   }
+}
+
+/// A document's top level with the lines its parts start on (see `JSONParser.parseOutline`).
+public enum JSONOutline: Sendable {
+  public struct Entry: Sendable {
+    public var key: String
+    public var line: Int
+    public var value: JSONValue
+    /// The line of each element when `value` is an array.
+    public var elementLines: [Int]?
+  }
+
+  case array([(line: Int, value: JSONValue)])
+  case object([Entry])
+  case scalar(JSONValue)
 }

@@ -11,12 +11,18 @@ public struct InputFile: Sendable {
 
   public static let standardInputPath = "-"
 
-  public init(path: String, bytes: [UInt8]) throws(InputError) {
-    self.path = path
+  public init(path: String, bytes: [UInt8], limits: InputLimits = .standard) throws(InputError) {
     var content = bytes
     if content.starts(with: [0x1F, 0x8B]) {
-      content = try Gzip.decompress(content, path: path)
+      content = try Gzip.decompress(content, path: path, limit: limits.maxDocumentBytes)
     }
+    try self.init(path: path, decompressed: content)
+  }
+
+  /// From bytes already decompressed (a stream read to its end).
+  init(path: String, decompressed bytes: [UInt8]) throws(InputError) {
+    self.path = path
+    var content = bytes
     // A UTF-8 byte-order mark is legal but not part of the text.
     if content.starts(with: [0xEF, 0xBB, 0xBF]) { content.removeFirst(3) }
     try Self.validateUTF8(content, path: path)
@@ -46,7 +52,9 @@ public struct InputFile: Sendable {
   }
 
   /// The file name without compression suffix, lower-cased, for choosing a container format.
-  public var logicalName: String {
+  public var logicalName: String { Self.logicalName(of: path) }
+
+  static func logicalName(of path: String) -> String {
     var name = (path as NSString).lastPathComponent.lowercased()
     if name.hasSuffix(".gz") { name.removeLast(3) }
     return name
@@ -92,7 +100,8 @@ public struct InputFile: Sendable {
 
 /// gzip decompression through zlib (system library), the format of `.jsonl.gz` data sets.
 enum Gzip {
-  static func decompress(_ input: [UInt8], path: String) throws(InputError) -> [UInt8] {
+  /// Stops with an error once the output passes `limit` bytes (a small `.gz` can hold gigabytes).
+  static func decompress(_ input: [UInt8], path: String, limit: Int) throws(InputError) -> [UInt8] {
     var stream = z_stream()
     // 15 + 32: maximum window, and let zlib detect the gzip header.
     guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -100,7 +109,7 @@ enum Gzip {
     }
     defer { inflateEnd(&stream) }
     var output = [UInt8]()
-    output.reserveCapacity(input.count * 4)
+    output.reserveCapacity(min(input.count * 4, limit))
     let chunkSize = 1 << 20
     var chunk = [UInt8](repeating: 0, count: chunkSize)
     var status: Int32 = Z_OK
@@ -119,7 +128,13 @@ enum Gzip {
         if status == Z_STREAM_END && stream.avail_in > 0 {
           status = inflateReset(&stream)
         }
-      } while status == Z_OK
+      } while status == Z_OK && output.count <= limit
+    }
+    guard output.count <= limit else {
+      throw InputError(
+        .unreadableFile, at: SourceLocation(file: path),
+        "decompresses to more than \(limit >> 20) MiB; whole-file JSON and CSV are read into memory, "
+          + "so write large data as JSON Lines (streamed by `reward score`)")
     }
     guard status == Z_STREAM_END else {
       let reason =

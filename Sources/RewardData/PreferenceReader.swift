@@ -103,7 +103,7 @@ struct RecordConverter {
     try requireResponse(chosen, record, chosenKey)
     try requireResponse(rejected, record, rejectedKey)
     var probability = 1.0
-    if let given = try record.optionalNumber("chosen_probability") {
+    if let given = try record.optionalNumber("chosen_probability", acceptingNumericStrings: true) {
       guard (0...1).contains(given) else {
         throw InputError(.invalidValue, at: record.location.field("chosen_probability"), "expected a number in [0, 1]")
       }
@@ -111,10 +111,10 @@ struct RecordConverter {
     }
     var pair = oriented(
       prompt: prompt, first: chosen, second: rejected, firstProbability: probability, record: record)
-    pair.margin = try record.optionalNumber(fields.margin ?? "margin")
-    pair.subset = try record.optionalString(fields.subset ?? "subset")
-    pair.id = try record.optionalString(fields.id ?? "id")
-    pair.annotator = try record.optionalString(fields.annotator ?? "annotator")
+    pair.margin = try record.optionalNumber(fields.margin ?? "margin", acceptingNumericStrings: true)
+    pair.subset = try record.optionalText(fields.subset ?? "subset")
+    pair.id = try record.optionalText(fields.id ?? "id")
+    pair.annotator = try record.optionalText(fields.annotator ?? "annotator")
     return pair
   }
 
@@ -181,7 +181,7 @@ struct RecordConverter {
     try requireResponse(split.rejected, record, rejectedKey)
     return PreferencePair(
       prompt: split.prompt, chosen: split.chosen, rejected: split.rejected,
-      id: try record.optionalString(fields.id ?? "id"), source: record.location)
+      id: try record.optionalText(fields.id ?? "id"), source: record.location)
   }
 
   private func transcript(_ record: RecordFields, _ key: String) throws(InputError) -> [Message] {
@@ -205,7 +205,7 @@ struct RecordConverter {
     try requireResponse(rejected, record, rejectedKey)
     return PreferencePair(
       prompt: try userPrompt(record.string(fields.prompt ?? "prompt")), chosen: chosen, rejected: rejected,
-      subset: try record.optionalString(fields.subset ?? "subset"), id: try record.optionalString(fields.id ?? "id"),
+      subset: try record.optionalText(fields.subset ?? "subset"), id: try record.optionalText(fields.id ?? "id"),
       source: record.location)
   }
 
@@ -222,7 +222,7 @@ struct RecordConverter {
     }
     return ResponseGroup(
       prompt: try userPrompt(record.string(fields.prompt ?? "prompt")), chosen: chosen, rejected: rejected,
-      subset: try record.optionalString(fields.subset ?? "subset"), id: try record.optionalString(fields.id ?? "id"),
+      subset: try record.optionalText(fields.subset ?? "subset"), id: try record.optionalText(fields.id ?? "id"),
       source: record.location)
   }
 
@@ -260,7 +260,7 @@ struct RecordConverter {
   private func judgement(_ record: RecordFields) throws(InputError) -> PreferencePair {
     let layout = judgementLayout
     var promptText = try record.string(layout.prompt)
-    if format == .pandalm, fields.prompt == nil, let input = try record.optionalString("input"), !input.isBlank {
+    if format == .pandalm, fields.prompt == nil, let input = try record.optionalText("input"), !input.isBlank {
       promptText += "\n\n" + input
     }
     let first = try record.string(layout.first)
@@ -270,8 +270,10 @@ struct RecordConverter {
     let probability = try firstProbability(record, labelKey: layout.label)
     var pair = oriented(
       prompt: userPrompt(promptText), first: first, second: second, firstProbability: probability, record: record)
-    if let subsetKey = layout.subset { pair.subset = try record.optionalString(subsetKey) }
-    pair.id = try record.optionalString(fields.id ?? "id")
+    // The format's own subset field, else `subset` (set from the key of an object-of-lists file).
+    if let subsetKey = layout.subset { pair.subset = try record.optionalText(subsetKey) }
+    if pair.subset == nil { pair.subset = try record.optionalText("subset") }
+    pair.id = try record.optionalText(fields.id ?? "id")
     return pair
   }
 
@@ -282,13 +284,13 @@ struct RecordConverter {
     }
     switch format {
     case .alpacaEval:
-      let preference = try record.number(labelKey)
+      let preference = try record.number(labelKey, acceptingNumericStrings: true)
       guard (1...2).contains(preference) else {
         throw invalid(labelKey, "a preference in [1, 2] (1 = output_1 better)")
       }
       return 2 - preference
     case .autoj:
-      switch try record.number(labelKey) {
+      switch try record.number(labelKey, acceptingNumericStrings: true) {
       case 0: return 1
       case 1: return 0
       case 2: return 0.5
@@ -299,7 +301,7 @@ struct RecordConverter {
       let keys = record.has(labelKey) || annotatorKeys.isEmpty ? [labelKey] : annotatorKeys
       var votes = 0.0
       for key in keys {
-        switch try record.number(key) {
+        switch try record.number(key, acceptingNumericStrings: true) {
         case 0: votes += 0.5
         case 1: votes += 1
         case 2: break
@@ -308,7 +310,7 @@ struct RecordConverter {
       }
       return votes / Double(keys.count)
     default:
-      switch try record.number(labelKey) {
+      switch try record.number(labelKey, acceptingNumericStrings: true) {
       case 1: return 1
       case 2: return 0
       default: throw invalid(labelKey, "1 (output_1 better) or 2 (output_2 better)")

@@ -129,7 +129,7 @@ public enum RatedReader {
         }
         ratings.append(value)
       } else {
-        ratings.append(try record.optionalNumber(column.field))
+        ratings.append(try record.optionalNumber(column.field, acceptingNumericStrings: true))
       }
     }
     guard ratings.contains(where: { $0 != nil }) else {

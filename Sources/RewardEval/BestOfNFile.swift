@@ -15,7 +15,7 @@ import RewardRules
 ///
 /// A prompt is a string or a list of messages; a response is a string or a list of messages.
 /// Labels are booleans, the numbers 0 and 1, or the strings "true"/"false"/"1"/"0" (CSV). Optional:
-/// `id` (a group's name), `reference` / `ground_truth` / `gts` (given to models as the candidate's
+/// `id` (a group's name), `reference` / `answer` / `ground_truth` / `label` / `gts` (given to models as the candidate's
 /// reference, e.g. for a math-verifier spec). For majority vote the final answer of each response
 /// is extracted as for math (`\boxed{}`, `#### x`, "the answer is x", else the last number) unless
 /// `Fields.answers` names a field holding them (a list, or one value per response record).
@@ -32,7 +32,7 @@ public enum BestOfNFile {
     public var group: String?
     /// A one-record-per-prompt group's name; default `id`.
     public var id: String?
-    /// Default: the first of `reference`, `ground_truth`, `gts` that the record has.
+    /// Default: the first of `reference`, `answer`, `ground_truth`, `label`, `gts` that the record has.
     public var reference: String?
     /// Final answers for majority vote; default: extracted from the responses.
     public var answers: String?
@@ -341,25 +341,22 @@ public enum BestOfNFile {
       }
     }
 
+    /// The candidate grammar's reference (`reference`, `answer`, `ground_truth`, `label`, then
+    /// verl's `gts`), or the one field `Fields.reference` names.
     func referenceText(_ record: SourceRecord) throws(InputError) -> String? {
-      let keys = fields.reference.map { [$0] } ?? ["reference", "ground_truth", "gts"]
-      for key in keys {
-        guard let value = record.fields[key], !value.isNull else { continue }
-        switch value {
-        case .string(let text): return text
-        case .int, .double: return value.jsonText
-        default:
-          throw InputError(
-            .wrongType, at: record.location.field(key),
-            "expected a reference answer (a string or a number), found \(value.typeName)")
-        }
+      var object = record.fields
+      object[correctField] = nil  // `--label-field label` makes `label` the correctness, not a reference
+      let fields = RecordFields(object, at: record.location)
+      guard let key = self.fields.reference else {
+        if let reference = try Candidate.reference(of: fields) { return reference }
+        return try fields.has("gts") ? Candidate.reference(fields.value("gts"), at: fields.location(of: "gts")) : nil
       }
-      if let key = fields.reference {
+      guard fields.has(key) else {
         throw InputError(
           .missingField, at: record.location.field(key),
           "expected a reference answer; the record has \(keyList(record))")
       }
-      return nil
+      return try Candidate.reference(fields.value(key), at: fields.location(of: key))
     }
 
     /// A string or integer naming a group, or nil when the field is absent.

@@ -1,60 +1,39 @@
 import RewardCore
 
-/// Typed reads from a request's JSON with errors that name the field by key path
-/// (`items[2].messages[0].role: expected one of system, user, assistant, tool, found 'bot'`).
+/// A request body read through RewardCore's one typed reader (`RecordFields`), with its errors as
+/// 400s naming the field by key path (`items[2].messages[0].role: unknown role 'bot'…`). Only the
+/// error type is the server's own; the reads and the candidate grammar are shared with every
+/// file reader.
 struct FieldReader {
-  let object: JSONObject
-  let path: String
+  let fields: RecordFields
 
   init(_ object: JSONObject, path: String = "") {
-    self.object = object
-    self.path = path
+    fields = RecordFields(object, at: SourceLocation(file: "request", field: path.isEmpty ? nil : path))
   }
 
-  func at(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+  init(_ fields: RecordFields) { self.fields = fields }
+
+  var object: JSONObject { fields.fields }
+
+  func at(_ key: String) -> String { fields.path(key) }
 
   /// The value, or nil when absent or null.
-  func value(_ key: String) -> JSONValue? {
-    guard let value = object[key], !value.isNull else { return nil }
-    return value
-  }
+  func value(_ key: String) -> JSONValue? { fields.optionalValue(key) }
 
   func string(_ key: String) throws(APIError) -> String {
-    guard let found = value(key) else { throw .badRequest(at(key), "missing required field") }
-    guard let string = found.stringValue else {
-      throw .badRequest(at(key), "expected a string, found \(found.typeName)")
-    }
-    return string
+    try Self.api { () throws(InputError) in try fields.string(key) }
   }
 
   func optionalString(_ key: String) throws(APIError) -> String? {
-    value(key) == nil ? nil : try string(key)
-  }
-
-  /// A string, or a number written as JSON (`42` → "42"): references and group keys are often numbers.
-  func optionalText(_ key: String) throws(APIError) -> String? {
-    guard let found = value(key) else { return nil }
-    switch found {
-    case .string(let text): return text
-    case .int, .double, .bool: return found.jsonText
-    default: throw .badRequest(at(key), "expected a string or number, found \(found.typeName)")
-    }
+    try Self.api { () throws(InputError) in try fields.optionalString(key) }
   }
 
   func array(_ key: String) throws(APIError) -> [JSONValue] {
-    guard let found = value(key) else { throw .badRequest(at(key), "missing required field") }
-    guard let items = found.arrayValue else { throw .badRequest(at(key), "expected an array, found \(found.typeName)") }
-    return items
+    try Self.api { () throws(InputError) in try fields.array(key) }
   }
 
-  /// A list of strings.
   func strings(_ key: String) throws(APIError) -> [String] {
-    try array(key).enumerated().map { (index, item) throws(APIError) in
-      guard let string = item.stringValue else {
-        throw .badRequest("\(at(key))[\(index)]", "expected a string, found \(item.typeName)")
-      }
-      return string
-    }
+    try Self.api { () throws(InputError) in try fields.strings(key) }
   }
 
   /// `key` as a string or a list of strings (vLLM's `input`, `text_1`, `text_2`).
@@ -63,20 +42,18 @@ struct FieldReader {
     return (try strings(key), false)
   }
 
-  func optionalObject(_ key: String) throws(APIError) -> JSONObject? {
-    guard let found = value(key) else { return nil }
-    guard let object = found.objectValue else {
-      throw .badRequest(at(key), "expected an object, found \(found.typeName)")
+  static func objects(_ items: [JSONValue], path: String) throws(APIError) -> [FieldReader] {
+    try api { () throws(InputError) in
+      try RecordFields.records(items, at: SourceLocation(file: "request", field: path)).map(FieldReader.init)
     }
-    return object
   }
 
-  static func objects(_ items: [JSONValue], path: String) throws(APIError) -> [FieldReader] {
-    try items.enumerated().map { (index, item) throws(APIError) in
-      guard let object = item.objectValue else {
-        throw .badRequest("\(path)[\(index)]", "expected an object, found \(item.typeName)")
-      }
-      return FieldReader(object, path: "\(path)[\(index)]")
+  /// Runs a read, turning its `InputError` into a 400 that names the field path.
+  static func api<T>(_ read: () throws(InputError) -> T) throws(APIError) -> T {
+    do {
+      return try read()
+    } catch {
+      throw APIError.badRequest(error.location.field ?? "", error.message)
     }
   }
 }
@@ -96,47 +73,18 @@ func parseJSONObject(_ bytes: [UInt8]) throws(APIError) -> JSONObject {
 }
 
 extension FieldReader {
-  /// A conversation: a string (one user turn) or a list of `{role, content}` messages.
-  func conversation(_ key: String) throws(APIError) -> Conversation? {
-    guard let found = value(key) else { return nil }
-    if let text = found.stringValue { return [.user(text)] }
-    guard let items = found.arrayValue else {
-      throw .badRequest(at(key), "expected a string or a list of messages, found \(found.typeName)")
-    }
-    return try FieldReader.objects(items, path: at(key)).map { (message) throws(APIError) in
-      let roleName = try message.string("role")
-      guard let role = Role(rawValue: roleName) else {
-        let known = Role.allCases.map(\.rawValue).joined(separator: ", ")
-        throw .badRequest(message.at("role"), "expected one of \(known), found '\(roleName)'")
-      }
-      return Message(role: role, content: try message.string("content"))
-    }
-  }
-
-  /// `prompt` (string or messages) or `messages`, at most one of them; none is an empty prompt.
+  /// `prompt` (string or messages) or `messages`, as the candidate grammar reads them.
   func promptOrMessages() throws(APIError) -> Conversation {
-    if value("prompt") != nil && value("messages") != nil {
-      throw .badRequest(at("messages"), "give either 'prompt' or 'messages', not both")
-    }
-    if let prompt = try conversation("prompt") { return prompt }
-    return try conversation("messages") ?? []
+    try Self.api { () throws(InputError) in try Candidate.prompt(of: fields) }
   }
 
-  /// A `/v1/rewards` item: `prompt` (string or messages) or `messages`, `response` (or `messages`
-  /// ending with the assistant turn), `reference`, `group`, `metadata`.
+  /// A reference answer under the grammar's aliases (`reference`, `answer`, `ground_truth`, `label`).
+  func reference() throws(APIError) -> String? {
+    try Self.api { () throws(InputError) in try Candidate.reference(of: fields) }
+  }
+
+  /// A `/v1/rewards` item, read by the one candidate grammar (`Candidate(record:)`).
   func candidate() throws(APIError) -> Candidate {
-    var prompt = try promptOrMessages()
-    let response: String
-    if let text = try optionalString("response") {
-      response = text
-    } else if value("messages") != nil, let last = prompt.last, last.role == .assistant {
-      response = last.content
-      prompt.removeLast()
-    } else {
-      throw .badRequest(at("response"), "missing required field (or end 'messages' with the assistant turn)")
-    }
-    return Candidate(
-      prompt: prompt, response: response, reference: try optionalText("reference"), group: try optionalText("group"),
-      metadata: try optionalObject("metadata") ?? JSONObject())
+    try Self.api { () throws(InputError) in try Candidate(record: fields) }
   }
 }

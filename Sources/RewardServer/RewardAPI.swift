@@ -18,7 +18,7 @@ struct RewardAPI: Sendable {
   func getReward(_ body: FieldReader) async throws -> JSONValue {
     let queries = try body.strings("query")
     let prompts = try body.value("prompts") == nil ? nil : body.strings("prompts")
-    let labels = try nullableStrings(body, "labels")
+    let labels = try references(body, "labels")
     for (key, list) in [("prompts", prompts?.count), ("labels", labels?.count)] {
       if let count = list, count != queries.count {
         throw APIError.badRequest(key, "has \(count) entries but 'query' has \(queries.count); they must match")
@@ -27,11 +27,12 @@ struct RewardAPI: Sendable {
     let candidates = queries.indices.map { index in
       let query = queries[index]
       var candidate = Candidate(prompt: [], response: query, reference: labels?[index] ?? nil)
+      // The same empty-prompt rule as every other path: "" is no turn at all.
       // The response is the query after its prompt, compared byte for byte as Python's
       // `startswith` does; a query that does not start with its prompt (a tokenizer round trip
       // changed it) is scored whole rather than guessed at.
       if let prompt = prompts?[index] {
-        candidate.prompt = [.user(prompt)]
+        candidate.prompt = Candidate.prompt(text: prompt)
         if Self.hasBytePrefix(query, prompt) {
           candidate.response = String(Substring(query.utf8.dropFirst(prompt.utf8.count)))
         }
@@ -71,14 +72,15 @@ struct RewardAPI: Sendable {
       })
   }
 
-  private func nullableStrings(_ body: FieldReader, _ key: String) throws(APIError) -> [String?]? {
+  /// OpenRLHF's `labels`: one reference per query (or null), read by the candidate grammar's
+  /// reference rule, so a label means here what `reference` means in a file or a `/v1/rewards` item.
+  private func references(_ body: FieldReader, _ key: String) throws(APIError) -> [String?]? {
     guard body.value(key) != nil else { return nil }
     return try body.array(key).enumerated().map { (index, item) throws(APIError) in
       if item.isNull { return nil }
-      guard let string = item.stringValue else {
-        throw .badRequest("\(key)[\(index)]", "expected a string or null, found \(item.typeName)")
+      return try FieldReader.api { () throws(InputError) in
+        try Candidate.reference(item, at: SourceLocation(file: "request", field: "\(key)[\(index)]"))
       }
-      return string
     }
   }
 
@@ -130,7 +132,7 @@ struct RewardAPI: Sendable {
     var candidates: [Candidate] = []
     for pair in pairs {
       let prompt = try pair.promptOrMessages()
-      let reference = try pair.optionalText("reference")
+      let reference = try pair.reference()
       for side in ["a", "b"] {
         candidates.append(Candidate(prompt: prompt, response: try pair.string(side), reference: reference))
       }
@@ -178,7 +180,7 @@ struct RewardAPI: Sendable {
       throw APIError.badRequest(
         "text_2", "has \(second.count) entries but 'text_1' has \(first.values.count); give one text_1 or as many")
     }
-    let candidates = zip(prompts, second).map { Candidate(prompt: [.user($0)], response: $1) }
+    let candidates = zip(prompts, second).map { Candidate(prompt: Candidate.prompt(text: $0), response: $1) }
     let rewards = try await queue.score(candidates)
     metrics.itemsScored(endpoint: "/score", count: rewards.count)
     let data: [JSONValue] = rewards.enumerated().map { index, reward in

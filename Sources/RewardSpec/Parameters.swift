@@ -1,19 +1,30 @@
 import RewardCore
 
 /// Typed access to one component's parameters, with errors that name the key path
-/// (`components[1].pattern: expected a string, found number`). Every key read is recorded, so
+/// (`components[1].pattern: expected a string, found number`). The reads are RewardCore's one
+/// record reader (`RecordFields`); this adds the spec's error type and records every key read, so
 /// `finish()` can reject misspelt parameters instead of silently ignoring them.
 public struct Parameters: Sendable {
   public let path: String
   public let file: String?
-  private let object: JSONObject
+  private let fields: RecordFields
+  private var object: JSONObject { fields.fields }
   private var used: Set<String>
 
   public init(_ object: JSONObject, path: String, file: String? = nil, alreadyUsed: Set<String> = []) {
-    self.object = object
+    self.fields = RecordFields(object, at: SourceLocation(file: file ?? "spec", field: path.isEmpty ? nil : path))
     self.path = path
     self.file = file
     self.used = alreadyUsed
+  }
+
+  /// Runs a read of the shared reader, its `InputError` becoming a `SpecError` at the same path.
+  private func read<T>(_ key: String, _ body: (RecordFields) throws(InputError) -> T) throws(SpecError) -> T {
+    do {
+      return try body(fields)
+    } catch {
+      throw SpecError(file: file, path: error.location.field ?? fields.path(key), error.message)
+    }
   }
 
   public func error(_ key: String?, _ message: String) -> SpecError {
@@ -33,9 +44,8 @@ public struct Parameters: Sendable {
   }
 
   public mutating func string(_ key: String) throws(SpecError) -> String {
-    let found = try requiredValue(key)
-    guard let string = found.stringValue else { throw error(key, "expected a string, found \(found.typeName)") }
-    return string
+    _ = try requiredValue(key)
+    return try read(key) { (fields) throws(InputError) in try fields.string(key) }
   }
 
   public mutating func string(_ key: String, default fallback: String) throws(SpecError) -> String {
@@ -47,11 +57,8 @@ public struct Parameters: Sendable {
   }
 
   public mutating func double(_ key: String) throws(SpecError) -> Double {
-    let found = try requiredValue(key)
-    guard let number = found.doubleValue, number.isFinite else {
-      throw error(key, "expected a finite number, found \(found.specDescription)")
-    }
-    return number
+    _ = try requiredValue(key)
+    return try read(key) { (fields) throws(InputError) in try fields.number(key) }
   }
 
   public mutating func double(_ key: String, default fallback: Double) throws(SpecError) -> Double {
@@ -65,34 +72,25 @@ public struct Parameters: Sendable {
   public mutating func int(_ key: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws(SpecError)
     -> Int
   {
-    guard let found = value(key) else { return fallback }
-    guard case .int(let number) = found else { throw error(key, "expected an integer, found \(found.typeName)") }
-    if let range, !range.contains(Int(number)) {
+    guard value(key) != nil else { return fallback }
+    let number = try read(key) { (fields) throws(InputError) in try fields.integer(key) }
+    if let range, !range.contains(number) {
       throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(number)")
     }
-    return Int(number)
+    return number
   }
 
   public mutating func bool(_ key: String, default fallback: Bool) throws(SpecError) -> Bool {
-    guard let found = value(key) else { return fallback }
-    guard case .bool(let flag) = found else { throw error(key, "expected true or false, found \(found.typeName)") }
-    return flag
+    guard value(key) != nil else { return fallback }
+    return try read(key) { (fields) throws(InputError) in try fields.bool(key) }
   }
 
   public mutating func stringArray(_ key: String, default fallback: [String]? = nil) throws(SpecError) -> [String] {
-    guard let found = value(key) else {
+    guard value(key) != nil else {
       if let fallback { return fallback }
       throw error(key, "missing required parameter")
     }
-    guard let items = found.arrayValue else { throw error(key, "expected a list of strings, found \(found.typeName)") }
-    var strings: [String] = []
-    for (index, item) in items.enumerated() {
-      guard let string = item.stringValue else {
-        throw error("\(key)[\(index)]", "expected a string, found \(item.typeName)")
-      }
-      strings.append(string)
-    }
-    return strings
+    return try read(key) { (fields) throws(InputError) in try fields.strings(key) }
   }
 
   /// One of a fixed set of words (`unit: tokens`).

@@ -28,7 +28,7 @@ import Testing
         ("/get_reward", #"{"prompts": ["a"]}"#, "query", "missing required field"),
         ("/get_reward", #"{"query": ["a", 2]}"#, "query[1]", "expected a string, found number"),
         ("/get_reward", #"{"query": ["a"], "prompts": ["a", "b"]}"#, "prompts", "has 2 entries"),
-        ("/get_reward", #"{"query": ["a"], "labels": [3]}"#, "labels[0]", "expected a string or null"),
+        ("/get_reward", #"{"query": ["a"], "labels": [true]}"#, "labels[0]", "expected the reference answer"),
         ("/v1/rewards", #"{"items": {}}"#, "items", "expected an array, found object"),
         (
           "/v1/compare", #"{"pairs": [{"prompt": "p", "messages": [], "a": "x", "b": "y"}]}"#, "pairs[0].messages",

@@ -21,7 +21,7 @@ struct SpecErrorTests {
     ("components:\n  - kind: format\n    pattern: \"([a-z\"\n", "components[0].pattern", "invalid regular expression"),
     (
       "components:\n  - kind: math\n    weight: heavy\n", "components[0].weight",
-      "expected a finite number, found string"
+      "expected a finite number, found the string \"heavy\""
     ),
     (
       "components:\n  - kind: math\n    fallback_to_last_number: 3\n", "components[0].fallback_to_last_number",

@@ -1,9 +1,7 @@
-import RewardCore
-
 /// Reads OpenAI/TRL-style message lists: `[{"role": "user", "content": "…"}, …]`, where `content`
 /// may also be a list of parts of which the text parts are kept.
-enum MessageParsing {
-  static func messages(_ value: JSONValue, at location: SourceLocation) throws(InputError) -> [Message] {
+public enum MessageParsing {
+  public static func messages(_ value: JSONValue, at location: SourceLocation) throws(InputError) -> [Message] {
     guard let items = value.arrayValue else {
       throw InputError(.wrongType, at: location, "expected a list of messages, found \(value.typeName)")
     }
@@ -50,7 +48,7 @@ enum MessageParsing {
   }
 
   /// A response given as messages: the assistant turns' contents, joined by a blank line.
-  static func responseText(_ messages: [Message]) -> String {
+  public static func responseText(_ messages: [Message]) -> String {
     messages.map(\.content).joined(separator: "\n\n")
   }
 }
