@@ -59,7 +59,8 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", "RewardEngine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
@@ -82,6 +83,13 @@ let package = Package(
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(
+      name: "RewardEngineTests",
+      dependencies: [
+        "RewardEngine", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
