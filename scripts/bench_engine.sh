@@ -5,8 +5,9 @@
 #   (a) wrk with a Lua POST script: the engine's own ceiling (a C load generator, no parsing);
 #   (b) RewardKit's engine client: `reward engine bench` (OpenAIEngine: limits, retries, strict parsing);
 #   (c) the Python peer: AsyncOpenAI (`pip install openai`) in an asyncio loop.
-# The three run in turn, ROUNDS times, on the same request bodies; the summary gives each round
-# and the median. The machine's load average is printed: numbers from a busy machine are lower.
+# The three run in rotating order, ROUNDS times, on the same request bodies; the summary gives
+# each round, the medians, and each client's own CPU time per request (user + system of the
+# whole process, start-up and 8 warm-up requests included), which a busy machine does not skew. The machine's load average is printed: numbers from a busy machine are lower.
 #   Needs: wrk (apt-get install wrk), python3 with `openai`, scripts/llama-server.sh install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,29 +32,42 @@ fi
 
 scripts/llama-server.sh install
 LLAMA_PARALLEL=$PARALLEL scripts/llama-server.sh start "$PORT"
-trap 'scripts/llama-server.sh stop "$PORT"' EXIT
+trap 'scripts/llama-server.sh stop "$PORT"' EXIT INT TERM
 URL="http://127.0.0.1:$PORT"
 
 python3 scripts/bench/make_engine_requests.py --questions ../shared/data/judge/mt-bench-questions.jsonl \
   --max-tokens "$MAX_TOKENS" --out "$OUT/requests.jsonl"
 COUNT=$(wc -l <"$OUT/requests.jsonl")
 
-for round in $(seq "$ROUNDS"); do
+run_wrk() {  # ROUND
   BODIES="$OUT/requests.jsonl" wrk -t1 -c"$PARALLEL" -d"$DURATION" --timeout 60s --latency \
-    -s scripts/bench/post_chat_lines.lua "$URL" >"$OUT/wrk-$round.txt" 2>&1
-  awk -v round="$round" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$4}
+    -s scripts/bench/post_chat_lines.lua "$URL" >"$OUT/wrk-$1.txt" 2>&1
+  awk -v round="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$4}
     END {printf "round %s  wrk (ceiling)   items/s=%7.2f  p50=%-8s p99=%-8s non-2xx=%s\n", round, rps, p50, p99, bad+0}' \
-    "$OUT/wrk-$round.txt" | tee -a "$OUT/summary.txt"
+    "$OUT/wrk-$1.txt" | tee -a "$OUT/summary.txt"
+}
+run_rewardkit() {  # ROUND
+  /usr/bin/time -f "%U %S" -o "$OUT/cpu-rewardkit-$1.txt" "$REWARD" engine bench --engine-url "$URL/v1" --engine-model smollm2-135m --requests "$OUT/requests.jsonl" \
+    --concurrency "$PARALLEL" --repeat "$REPEAT" --json >"$OUT/rewardkit-$1.json"
+  show "$OUT/rewardkit-$1.json" "$1" "$OUT/cpu-rewardkit-$1.txt"
+}
+run_python() {  # ROUND
+  /usr/bin/time -f "%U %S" -o "$OUT/cpu-python-$1.txt" python3 scripts/bench/openai_peer.py --base-url "$URL/v1" --requests "$OUT/requests.jsonl" \
+    --concurrency "$PARALLEL" --repeat "$REPEAT" >"$OUT/python-$1.json"
+  show "$OUT/python-$1.json" "$1" "$OUT/cpu-python-$1.txt"
+}
+show() {  # JSON ROUND CPU-FILE: the client's own CPU (user + system, whole process) per request
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); cpu=sum(map(float, open(sys.argv[3]).read().split()[-2:]));
+print("round %s  %-15s items/s=%7.2f  p50=%.1fms p99=%.1fms  completion tokens=%d  client CPU=%.2fms/request" % (
+  sys.argv[2], r["client"], r["items_per_second"], r["p50_ms"], r["p99_ms"], r["completion_tokens"],
+  cpu * 1000 / (r["requests"] + 8)))' "$1" "$2" "$3" | tee -a "$OUT/summary.txt"
+}
 
-  "$REWARD" engine bench --engine-url "$URL/v1" --engine-model smollm2-135m --requests "$OUT/requests.jsonl" \
-    --concurrency "$PARALLEL" --repeat "$REPEAT" --json >"$OUT/rewardkit-$round.json"
-  python3 scripts/bench/openai_peer.py --base-url "$URL/v1" --requests "$OUT/requests.jsonl" \
-    --concurrency "$PARALLEL" --repeat "$REPEAT" >"$OUT/python-$round.json"
-  for client in rewardkit python; do
-    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
-print("round %s  %-15s items/s=%7.2f  p50=%.1fms p99=%.1fms  completion tokens=%d" % (sys.argv[2], r["client"],
-  r["items_per_second"], r["p50_ms"], r["p99_ms"], r["completion_tokens"]))' "$OUT/$client-$round.json" "$round" |
-      tee -a "$OUT/summary.txt"
+# The order rotates each round, so a machine getting busier or quieter favours no client.
+clients=(wrk rewardkit python)
+for round in $(seq "$ROUNDS"); do
+  for offset in 0 1 2; do
+    "run_${clients[$(((round - 1 + offset) % 3))]}" "$round"
   done
 done
 
@@ -64,9 +78,11 @@ for line in open(sys.argv[1]):
     match = re.match(r"round \d+\s+(\S+).*items/s=\s*([\d.]+)", line)
     if match:
         rates.setdefault(match.group(1), []).append(float(match.group(2)))
-median = {name: statistics.median(values) for name, values in rates.items()}
-for name, value in median.items():
-    print(f"median {name:15s} {value:7.2f} items/s  ({value / median['wrk'] * 100:5.1f}% of the wrk ceiling)")
+# Ratios within a round (the clients ran minutes apart, not hours) are steadier than across rounds.
+for name, values in rates.items():
+    ratios = [value / ceiling for value, ceiling in zip(values, rates["wrk"])]
+    print(f"median {name:15s} {statistics.median(values):7.2f} items/s  "
+          f"({statistics.median(ratios) * 100:5.1f}% of the same round's wrk ceiling, median of rounds)")
 PY
 echo "requests: $COUNT bodies, concurrency $PARALLEL, max_tokens $MAX_TOKENS; load average: $(cut -d' ' -f1-3 /proc/loadavg)" |
   tee -a "$OUT/summary.txt"

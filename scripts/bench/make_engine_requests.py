@@ -18,8 +18,8 @@ with open(args.questions) as source, open(args.out, "w") as out:
         body = {
             "model": args.model,
             "messages": [
-                {"role": "system", "content": "Rate how hard this task is from 1 to 10. Reply as [[n]]."},
-                {"role": "user", "content": question[:400]},
+                {"role": "system", "content": "Rate the task 1-10 as [[n]]."},
+                {"role": "user", "content": question[:120]},
             ],
             "max_tokens": args.max_tokens,
             "temperature": 0,
