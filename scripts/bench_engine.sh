@@ -17,7 +17,7 @@ PORT=${PORT:-18095}
 PARALLEL=${PARALLEL:-4}
 MAX_TOKENS=${MAX_TOKENS:-16}
 REPEAT=${REPEAT:-2}          # (b) and (c) send the 80 requests REPEAT times
-DURATION=${DURATION:-20s}    # (a) runs this long
+DURATION=${DURATION:-60s}    # (a) runs this long
 ROUNDS=${ROUNDS:-3}
 OUT=${OUT:-/tmp/rewardkit-bench-engine}
 mkdir -p "$OUT"
@@ -39,7 +39,8 @@ python3 scripts/bench/make_engine_requests.py --questions ../shared/data/judge/m
   --max-tokens "$MAX_TOKENS" --out "$OUT/requests.jsonl"
 COUNT=$(wc -l <"$OUT/requests.jsonl")
 
-run_wrk() {  # ROUND
+run_wrk() {  # ROUND (after 5 s unmeasured, as the clients warm up too)
+  BODIES="$OUT/requests.jsonl" wrk -t1 -c"$PARALLEL" -d5s -s scripts/bench/post_chat_lines.lua "$URL" >/dev/null 2>&1
   BODIES="$OUT/requests.jsonl" wrk -t1 -c"$PARALLEL" -d"$DURATION" --timeout 60s --latency \
     -s scripts/bench/post_chat_lines.lua "$URL" >"$OUT/wrk-$1.txt" 2>&1
   awk -v round="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$4}

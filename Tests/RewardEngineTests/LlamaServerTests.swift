@@ -41,8 +41,6 @@ enum LlamaServer {
   static let skipReason: Comment =
     "llama-server is not installed and REWARDKIT_LLAMA_URL is not set: run scripts/llama-server.sh install (scripts/test.sh does)"
 
-  private static let started = Mutex<Process?>(nil)
-
   /// The server's base URL, starting one (once per test process, stopped at exit) if needed.
   static func baseURL() async throws -> String {
     if let url = ProcessInfo.processInfo.environment["REWARDKIT_LLAMA_URL"] { return url }
@@ -62,19 +60,26 @@ enum LlamaServer {
 
   private static let ownPort = Mutex(0)
 
+  /// Starts llama-server under a small shell watchdog that stops it once this test process is
+  /// gone, however the process ends (an `atexit` hook does not run when the runner is killed).
+  /// SIGKILL, because the child inherits the test runner's blocked TERM and INT.
   private static func start(_ installed: (server: String, model: String)) throws -> Int {
     let port = try closedPort()
+    let watchdog = """
+      "$1" -m "$2" --host 127.0.0.1 --port "$3" -c 4096 --parallel 2 -t 1 --log-disable >/dev/null 2>&1 &
+      server=$!
+      while kill -0 "$4" 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 1; done
+      kill -KILL "$server" 2>/dev/null
+      """
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: installed.server)
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
     process.arguments = [
-      "-m", installed.model, "--host", "127.0.0.1", "--port", "\(port)", "-c", "4096", "--parallel", "2", "-t", "1",
-      "--log-disable",
+      "-c", watchdog, "llama-watchdog", installed.server, installed.model, "\(port)",
+      "\(ProcessInfo.processInfo.processIdentifier)",
     ]
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
-    started.withLock { $0 = process }
-    atexit { LlamaServer.started.withLock { $0?.terminate() } }
     return port
   }
 }
