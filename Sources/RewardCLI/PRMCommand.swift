@@ -7,6 +7,7 @@ import RewardEval
 import RewardFeatures
 import RewardHeads
 import RewardRules
+import RewardSpec
 
 /// `reward prm`: process reward models — train a PRM head, evaluate PRMs on ProcessBench-format
 /// files, and score responses step by step (with shaping for RL). See docs/PROCESS_REWARDS.md.

@@ -99,7 +99,8 @@ import Testing
       try? FileManager.default.removeItem(atPath: target)
       try FileManager.default.copyItem(atPath: directory + "/old", toPath: target)
       let process = Process()
-      process.executableURL = URL(fileURLWithPath: RewardBinary.path)
+      guard let binary = RewardBinary.path else { throw RewardBinary.NotBuilt() }
+      process.executableURL = URL(fileURLWithPath: binary)
       process.arguments = ["train", Self.llmbar, "--out", target, "--seed", "2", "--epochs", "2", "--quiet"]
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
