@@ -40,6 +40,10 @@ let package = Package(
         .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
+    // The engine client and its contract (OpenAI-compatible chat/completions/embeddings).
+    .target(
+      name: "RewardEngine",
+      dependencies: ["RewardCore", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
