@@ -44,6 +44,8 @@ let package = Package(
     .target(
       name: "RewardEngine",
       dependencies: ["RewardCore", "RewardRemote", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+    // Preference-data pipelines: sample, score, select, pair, relabel (issue 14).
+    .target(name: "RewardPipelines", dependencies: ["RewardCore", "RewardData", "RewardEngine"]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -59,7 +61,8 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "RewardRemote", "RewardSpec", "RewardEngine", "RewardPipelines",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
@@ -83,6 +86,9 @@ let package = Package(
     .testTarget(name: "RewardBackbonesTests", dependencies: ["RewardBackbones"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec"]),
+    .testTarget(
+      name: "RewardPipelinesTests",
+      dependencies: ["RewardPipelines", "RewardCore", "RewardData", "RewardEngine", "RewardRules", "RewardTestSupport"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
