@@ -228,7 +228,7 @@ struct LabelCommand: AsyncParsableCommand {
       }
       batch.removeAll(keepingCapacity: true)
     }
-    while let (record, location) = try reader.next() {
+    while case let (record, location)? = try reader.next() {
       batch.append(try LabelledPair(record, at: location))
       if batch.count >= batchSize { try await flush() }
     }
@@ -351,6 +351,8 @@ struct SampleCommand: AsyncParsableCommand {
 }
 
 /// The pipeline stages as `reward data` subcommands.
-let pipelineSubcommands: [any ParsableCommand.Type] = [
-  SampleCommand.self, GroupScoreCommand.self, SelectCommand.self, PairsCommand.self, LabelCommand.self,
-]
+var pipelineSubcommands: [any ParsableCommand.Type] {
+  [
+    SampleCommand.self, GroupScoreCommand.self, SelectCommand.self, PairsCommand.self, LabelCommand.self,
+  ]
+}

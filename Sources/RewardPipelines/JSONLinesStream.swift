@@ -32,7 +32,7 @@ public final class JSONLinesReader {
 
   /// The next record with its location, or nil at the end of the input.
   public func next() throws(InputError) -> (object: JSONObject, location: SourceLocation)? {
-    while let (bytes, line) = nextLine() {
+    while case let (bytes, line)? = nextLine() {
       if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
       let location = SourceLocation(file: path, line: line)
       let value: JSONValue

@@ -153,15 +153,15 @@ public final class GroupReader {
     var group = ScoredGroup(
       prompt: try PipelineJSON.prompt(in: first.record, at: first.location), responses: [],
       rewards: [], reference: try PipelineJSON.optionalString(first.record, "reference", at: first.location),
-      id: try PipelineJSON.optionalString(first.record, "group", at: first.location)
-        ?? PipelineJSON.optionalString(first.record, "id", at: first.location),
-      extra: JSONObject(), location: first.location)
+      id: nil, extra: JSONObject(), location: first.location)
+    group.id = try PipelineJSON.optionalString(first.record, "group", at: first.location)
+    if group.id == nil { group.id = try PipelineJSON.optionalString(first.record, "id", at: first.location) }
     var extra = first.record
     for name in ["prompt", "messages", "response", "reward", "reference", "group", "id"] { extra[name] = nil }
     group.extra = extra
     var missingReward = false
     var current: (record: JSONObject, location: SourceLocation)? = first
-    while let (record, location) = current {
+    while case let (record, location)? = current {
       guard let responseValue = record["response"] else {
         throw InputError(
           .missingField, at: location.field("response"), "expected `responses` (a group) or `response` (a flat record)")

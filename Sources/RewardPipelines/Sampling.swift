@@ -20,9 +20,8 @@ public struct SamplingPrompt: Sendable {
       throw InputError(.emptyResponse, at: location.field("prompt"), "expected a prompt with at least one turn")
     }
     self.prompt = prompt
-    id =
-      try PipelineJSON.optionalString(record, "id", at: location)
-      ?? String(StableHash.fnv1a(PipelineJSON.messages(prompt).jsonText), radix: 16)
+    let givenID = try PipelineJSON.optionalString(record, "id", at: location)
+    id = givenID ?? String(StableHash.fnv1a(PipelineJSON.messages(prompt).jsonText), radix: 16)
     var extra = record
     for key in ["prompt", "messages", "id", "responses", "rewards", "chosen", "rejected"] { extra[key] = nil }
     self.extra = extra
@@ -150,7 +149,7 @@ public struct GroupSampler: Sendable {
       batch.removeAll()
     }
     var seen = Set<String>()
-    while let (record, location) = try prompts.next() {
+    while case let (record, location)? = try prompts.next() {
       let prompt = try SamplingPrompt(record, at: location)
       guard !done.contains(prompt.id) else {
         progress.groupsSkipped += 1
@@ -173,7 +172,7 @@ public struct GroupSampler: Sendable {
     try truncateTornLine(path)
     var ids = Set<String>()
     let reader = try JSONLinesReader(path: path)
-    while let (record, _) = try reader.next() {
+    while case let (record, _)? = try reader.next() {
       if let id = record["id"]?.stringValue, record["responses"]?.arrayValue?.count == samplesPerPrompt {
         ids.insert(id)
       }

@@ -17,13 +17,13 @@ public enum SelectionRule: Sendable, Equatable {
     case .threshold(let minimum): return ranked.filter { rewards[$0] >= minimum }
     case .quantile(let q):
       guard !rewards.isEmpty else { return [] }
-      let cut = Self.quantile(rewards, q)
+      let cut = Self.quantileValue(rewards, q)
       return ranked.filter { rewards[$0] >= cut }
     }
   }
 
   /// The q-quantile with linear interpolation between order statistics (NumPy's default).
-  static func quantile(_ values: [Double], _ q: Double) -> Double {
+  static func quantileValue(_ values: [Double], _ q: Double) -> Double {
     let sorted = values.sorted()
     let position = min(max(q, 0), 1) * Double(sorted.count - 1)
     let lower = Int(position.rounded(.down))
