@@ -3,13 +3,19 @@
 # score 1,000,000 short responses (125,000 groups of 8) with a rule spec and pair them, streamed
 # through `reward data pairs --model`, reporting items/s and peak RSS (GNU time).
 # Usage: scripts/bench_pipelines.sh [GROUPS] (default 125000; 8 responses each)
+# Needs /usr/bin/time (GNU) and python3.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 groups="${1:-125000}"
 work="$(mktemp -d /tmp/rewardkit-bench-pipelines.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-swift build -c release --package-path "$repo" --product reward 2>&1 | tail -1
-reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+# REWARD_BIN=path uses an existing binary (e.g. to check the script quickly); otherwise a release build.
+if [ -n "${REWARD_BIN:-}" ]; then
+  reward="$REWARD_BIN"
+else
+  swift build -c release --package-path "$repo" --product reward 2>&1 | tail -1
+  reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+fi
 # Short math responses: the reference is the prompt's number; half the samples get it right.
 python3 - "$groups" > "$work/groups.jsonl" <<'PY'
 import json, random, sys
