@@ -55,6 +55,8 @@ let package = Package(
         "RewardCore", "RewardEngine", "RewardRules", .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Yams", package: "Yams"),
       ]),
+    // Preference-data pipelines: sample, score, select, pair, relabel (issue 14).
+    .target(name: "RewardPipelines", dependencies: ["RewardCore", "RewardData", "RewardEngine"]),
     .target(
       name: "RewardRemote",
       dependencies: ["RewardCore", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
@@ -70,7 +72,7 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine",
+        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine", "RewardPipelines",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
@@ -109,6 +111,9 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    .testTarget(
+      name: "RewardPipelinesTests",
+      dependencies: ["RewardPipelines", "RewardCore", "RewardData", "RewardEngine", "RewardRules", "RewardTestSupport"]),
     .testTarget(
       name: "RewardServerTests",
       dependencies: [

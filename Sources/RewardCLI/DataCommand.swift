@@ -7,7 +7,7 @@ import RewardHeads
 struct DataCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "data", abstract: "Look at and prepare preference data.",
-    subcommands: [InspectCommand.self, SplitCommand.self, StrengthCommand.self])
+    subcommands: [InspectCommand.self, SplitCommand.self, StrengthCommand.self] + pipelineSubcommands)
 }
 
 struct InspectCommand: AsyncParsableCommand {

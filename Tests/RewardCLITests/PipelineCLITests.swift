@@ -1,0 +1,88 @@
+import Foundation
+import RewardCore
+import Testing
+
+/// The pipeline stages through the real binary: scored on the fly with a rule spec, paired,
+/// trained into a Bradley–Terry checkpoint, relabelled by it, and selected for SFT.
+struct PipelineCLITests {
+  /// Eight GSM8K prompts with four responses each: two with the right final answer.
+  func groupsFile(_ directory: String) throws -> String {
+    let text = try String(contentsOfFile: Paths.shared("data/math/gsm8k-test.jsonl"), encoding: .utf8)
+    var out = ""
+    for line in text.split(separator: "\n").prefix(8) {
+      let record = try JSONParser.parse(String(line)).objectValue!
+      let answer = record["answer"]!.stringValue!.components(separatedBy: "#### ").last!
+      var group = JSONObject()
+      group["prompt"] = record["question"]
+      group["responses"] = [
+        .string("Working it out carefully, the answer is \(answer)."), .string("It is \(answer)7."),
+        .string("#### \(answer)"), .string("Probably \(answer)9, I think, roughly."),
+      ]
+      group["reference"] = record["answer"]
+      out += JSONValue.object(group).jsonText + "\n"
+    }
+    let path = directory + "/groups.jsonl"
+    try out.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: Paths.shared("data/math/gsm8k-test.jsonl"))))
+  func scorePairTrainLabelSelect() throws {
+    let directory = try Paths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let groups = try groupsFile(directory)
+    let spec = directory + "/spec.yaml"
+    try """
+    name: math-length
+    components:
+      - {kind: math, weight: 1.0}
+      - {kind: length, target: 40, weight: 0.1}
+    """.write(toFile: spec, atomically: true, encoding: .utf8)
+
+    let pairs = directory + "/pairs.jsonl"
+    let pairing = try RewardBinary.run([
+      "data", "pairs", groups, "--model", spec, "--rule", "all", "--margin", "0.5", "-o", pairs,
+    ])
+    #expect(pairing.status == 0, "\(pairing.stderr)")
+    // Per prompt: 2 correct × 2 wrong pairs kept; the correct/correct and wrong/wrong pairs differ by
+    // length only (gap < 0.5) and are dropped.
+    #expect(pairing.stderr.contains("8 groups → 32 pairs; 16 ties or near-ties"), "\(pairing.stderr)")
+
+    let checkpoint = directory + "/bt"
+    let train = try RewardBinary.run(["train", pairs, "--out", checkpoint, "--seed", "3", "--epochs", "5", "--quiet"])
+    #expect(train.status == 0, "\(train.stderr)")
+
+    let label = try RewardBinary.run(["data", "label", pairs, "--model", checkpoint, "--flip-below", "0.1"])
+    #expect(label.status == 0, "\(label.stderr)")
+    let labelled = label.stdout.split(separator: "\n")
+    #expect(labelled.count == 32)
+    #expect(labelled.allSatisfy { $0.contains("\"model_probability\":") })
+    #expect(label.stderr.contains("Cohen's κ"))
+
+    let scored = try RewardBinary.run(["data", "score", groups, "--model", spec])
+    #expect(scored.status == 0, "\(scored.stderr)")
+    let select = try RewardBinary.run(["data", "select", "-", "--top-k", "1"], stdin: scored.stdout)
+    #expect(select.status == 0, "\(select.stderr)")
+    let selected = select.stdout.split(separator: "\n")
+    #expect(selected.count == 8)
+    #expect(selected.allSatisfy { $0.hasPrefix("{\"messages\":") && $0.contains("\"rank\":1") })
+  }
+
+  @Test func badInputAndMissingEngineAreClearErrors() throws {
+    let directory = try Paths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let path = directory + "/bad.jsonl"
+    try
+      "{\"prompt\":\"a\",\"responses\":[\"x\"],\"rewards\":[1]}\n{\"prompt\":\"a\",\"responses\":[\"x\",\"y\"],\"rewards\":[1]}\n"
+      .write(toFile: path, atomically: true, encoding: .utf8)
+    let result = try RewardBinary.run(["data", "pairs", path])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("bad.jsonl:2: field 'rewards'"), "\(result.stderr)")
+
+    let sample = try RewardBinary.run(
+      ["data", "sample", path, "--engine-url", "http://127.0.0.1:9/v1", "--engine-model", "m"])
+    #expect(sample.status != 0)
+    // Nothing listens on the discard port: the error names the engine, after fast-failing retries.
+    #expect(sample.stderr.contains("127.0.0.1:9"), "\(sample.stderr)")
+  }
+}
