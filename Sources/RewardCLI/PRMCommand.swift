@@ -65,10 +65,11 @@ struct PRMTrainCommand: AsyncParsableCommand {
     commandName: "train",
     abstract: "Train a PRM head (BCE per step on prefix features) from step-labelled files.",
     discussion: """
-      Files: ProcessBench (problem, steps, label = first wrong step or -1), Math-Shepherd (ки-tagged
-      input with +/- labels), PRM800K (label.steps[].completions[].rating) or TRL stepwise (prompt,
+      Files: ProcessBench (problem, steps, label = first wrong step or -1), Math-Shepherd (ки-tagged \
+      input with +/- labels), PRM800K (label.steps[].completions[].rating) or TRL stepwise (prompt, \
       completions, labels); the format is detected from the first record unless --format says.
-      ProcessBench labels train steps before the error as right, the error step as wrong, and
+
+      ProcessBench labels train steps before the error as right, the error step as wrong, and \
       leave later steps out.
       """)
 
@@ -174,8 +175,8 @@ struct PRMEvalCommand: AsyncParsableCommand {
     commandName: "eval",
     abstract: "ProcessBench metrics of a PRM: accuracy on erroneous and correct solutions, F1, step AUROC.",
     discussion: """
-      The first step scored below τ is the predicted error (−1 when none is). τ is chosen to
-      maximise F1 on --calibration (never on the test file), else taken from --threshold, else
+      The first step scored below τ is the predicted error (−1 when none is). τ is chosen to \
+      maximise F1 on --calibration (never on the test file), else taken from --threshold, else \
       from the checkpoint, else 0.5; the report says which.
       """)
 
@@ -258,12 +259,12 @@ struct PRMScoreCommand: AsyncParsableCommand {
     commandName: "score",
     abstract: "Score responses step by step: each record gets `reward` and `step_rewards`.",
     discussion: """
-      Input: JSON Lines with the prompt in `prompt`, `problem` or `question` and the solution in
-      `response` (split by --splitter) or as a `steps` list. Output: each record, unchanged, plus
-      `reward` (the aggregate) and `step_rewards`: [{index, start, end, reward}], offsets in Unicode
-      scalars into `response` (added, blank-line-joined, when the record had only `steps`), so a
-      trainer maps each step reward to the token where the step ends. --shaping transforms the step
-      rewards for RL (clip:η, delta, min-form); --outcome-field adds a record's outcome reward to the
+      Input: JSON Lines with the prompt in `prompt`, `problem` or `question` and the solution in \
+      `response` (split by --splitter) or as a `steps` list. Output: each record, unchanged, plus \
+      `reward` (the aggregate) and `step_rewards`: [{index, start, end, reward}], offsets in Unicode \
+      scalars into `response` (added, blank-line-joined, when the record had only `steps`), so a \
+      trainer maps each step reward to the token where the step ends. --shaping transforms the step \
+      rewards for RL (clip:η, delta, min-form); --outcome-field adds a record's outcome reward to the \
       last step (outcome + process mix).
       """)
 

@@ -3,6 +3,7 @@ import Foundation
 import RewardCore
 import RewardEngine
 import RewardPipelines
+import RewardSpec
 
 // `reward data sample | score | select | pairs | label`: the preference-data pipeline stages
 // (issue 14). The work lives in RewardPipelines; these commands parse options, open streams and
@@ -44,8 +45,8 @@ struct SelectCommand: AsyncParsableCommand {
     commandName: "select",
     abstract: "Rejection sampling / best-of-N: keep the best responses of scored groups as SFT records.",
     discussion: """
-      Reads groups {prompt|messages, responses, rewards, ...} or flat records {prompt, response, reward,
-      group?} (consecutive records with the same group, or prompt, form one group). Writes TRL SFT records
+      Reads groups {prompt|messages, responses, rewards, ...} or flat records {prompt, response, reward, \
+      group?} (consecutive records with the same group, or prompt, form one group). Writes TRL SFT records \
       (`messages`, or `prompt` + `completion`) with the reward and rank.
       """)
 
@@ -100,9 +101,9 @@ struct PairsCommand: AsyncParsableCommand {
     commandName: "pairs",
     abstract: "Build DPO / reward-model pairs from scored groups (TRL preference format).",
     discussion: """
-      Rules: best-worst (the RLHF Workflow recipe), best-random (seeded), all (every pair whose gap exceeds
-      --margin). Pairs whose reward gap is at most --margin are ties or near-ties and are dropped (counted on
-      stderr). The gap is written as `margin`. With --model the groups are scored on the fly (their
+      Rules: best-worst (the RLHF Workflow recipe), best-random (seeded), all (every pair whose gap exceeds \
+      --margin). Pairs whose reward gap is at most --margin are ties or near-ties and are dropped (counted on \
+      stderr). The gap is written as `margin`. With --model the groups are scored on the fly (their \
       `reference` and other fields reach the scorer).
       """)
 
@@ -177,9 +178,9 @@ struct LabelCommand: AsyncParsableCommand {
     commandName: "label",
     abstract: "Relabel preference pairs with a model (RLAIF): soft labels, disagreements, agreement.",
     discussion: """
-      Writes the model's P(chosen ≻ rejected) as `model_probability` (and as the training label
-      `chosen_probability` with --replace-label), flags pairs below --flag-below as `disagreement`, swaps
-      chosen and rejected below --flip-below (`flipped`), and reports agreement with the existing labels
+      Writes the model's P(chosen ≻ rejected) as `model_probability` (and as the training label \
+      `chosen_probability` with --replace-label), flags pairs below --flag-below as `disagreement`, swaps \
+      chosen and rejected below --flip-below (`flipped`), and reports agreement with the existing labels \
       (rate and Cohen's κ) on stderr.
       """)
 
@@ -251,8 +252,8 @@ struct GroupScoreCommand: AsyncParsableCommand {
     commandName: "score",
     abstract: "Score groups (or flat responses) with any model, streamed; writes groups with `rewards`.",
     discussion: """
-      Input as for `select`. Groups are scored in batches of about --batch-size responses, never split, so a
-      group-aware scorer sees a whole group. --normalize center|zscore writes normalised rewards (raw ones in
+      Input as for `select`. Groups are scored in batches of about --batch-size responses, never split, so a \
+      group-aware scorer sees a whole group. --normalize center|zscore writes normalised rewards (raw ones in \
       `raw_rewards`).
       """)
 
@@ -294,8 +295,8 @@ struct SampleCommand: AsyncParsableCommand {
     commandName: "sample",
     abstract: "Sample N responses per prompt from an OpenAI-compatible engine; writes groups (resumable).",
     discussion: """
-      Prompts: records with `prompt` (string or messages) or `messages`, optional `id` (else a hash of the
-      prompt); other fields are copied. Sample i uses seed --seed + i. Rerunning with the same --output
+      Prompts: records with `prompt` (string or messages) or `messages`, optional `id` (else a hash of the \
+      prompt); other fields are copied. Sample i uses seed --seed + i. Rerunning with the same --output \
       skips prompts whose group is already complete there.
       """)
 
@@ -317,13 +318,13 @@ struct SampleCommand: AsyncParsableCommand {
   @Option(name: .short, help: "Responses per prompt.")
   var n = 4
 
-  @Option var temperature: Double?
-  @Option var topP: Double?
-  @Option var maxTokens: Int?
+  @Option(help: "Sampling temperature (the engine's default when absent).") var temperature: Double?
+  @Option(help: "Nucleus sampling probability mass (the engine's default when absent).") var topP: Double?
+  @Option(help: "Longest response, in tokens (the engine's default when absent).") var maxTokens: Int?
   @Option(help: "Stop sequence (repeatable).") var stop: [String] = []
-  @Option var seed = 0
+  @Option(help: "Seed of the first sample of each prompt; sample i uses seed + i.") var seed = 0
   @Option(help: "Requests in flight at once.") var concurrency = 8
-  @Flag var quiet = false
+  @Flag(help: "No progress on standard error.") var quiet = false
 
   func validate() throws {
     guard n >= 1 else { throw ValidationError("-n must be at least 1") }

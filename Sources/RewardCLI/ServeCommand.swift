@@ -29,7 +29,11 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Model to serve: a checkpoint directory (from `reward train`), or anything else `--model` accepts.")
   var model: String?
 
-  @Option(help: "Config file (YAML or JSON) with any of: \(ServerConfiguration.keys.joined(separator: ", ")).")
+  @Option(
+    help: """
+      Config file (YAML or JSON) whose keys are these options in snake_case (port, \
+      max_body_bytes, header_timeout_s, …; docs/SERVER.md lists them all).
+      """)
   var config: String?
 
   @Option(help: "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")

@@ -79,10 +79,85 @@ struct PipelineCLITests {
     #expect(result.status != 0)
     #expect(result.stderr.contains("bad.jsonl:2: field 'rewards'"), "\(result.stderr)")
 
+    let prompts = directory + "/prompts.jsonl"
+    try "{\"prompt\":\"a\"}\n".write(toFile: prompts, atomically: true, encoding: .utf8)
     let sample = try RewardBinary.run(
-      ["data", "sample", path, "--engine-url", "http://127.0.0.1:9/v1", "--engine-model", "m"])
+      ["data", "sample", prompts, "--engine-url", "http://127.0.0.1:9/v1", "--engine-model", "m"])
     #expect(sample.status != 0)
     // Nothing listens on the discard port: the error names the engine, after fast-failing retries.
     #expect(sample.stderr.contains("127.0.0.1:9"), "\(sample.stderr)")
+  }
+}
+
+/// The whole online loop of issue 14 on a real engine: llama-server with SmolLM2-135M-Instruct
+/// (started by scripts/test.sh, which sets REWARDKIT_LLAMA_URL) samples responses to GSM8K
+/// prompts, a math + length spec scores them, pairs are built and trained into a Bradley–Terry
+/// checkpoint, and `reward eval` reads that checkpoint. A 135M model rarely solves GSM8K; the
+/// length rule keeps rewards apart so pairs exist either way — the point is the protocol.
+struct OnlineLoopOnRealEngineTests {
+  static let engineURL = ProcessInfo.processInfo.environment["REWARDKIT_LLAMA_URL"]
+
+  @Test(.enabled(if: engineURL != nil, "REWARDKIT_LLAMA_URL is not set (scripts/test.sh starts llama-server)"))
+  func sampleScorePairTrainEval() throws {
+    let directory = try Paths.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let text = try String(contentsOfFile: Paths.shared("data/math/gsm8k-test.jsonl"), encoding: .utf8)
+    var prompts = ""
+    for (index, line) in text.split(separator: "\n").prefix(6).enumerated() {
+      let record = try JSONParser.parse(String(line)).objectValue!
+      var prompt = JSONObject()
+      prompt["id"] = .string("gsm8k-\(index)")
+      prompt["prompt"] = record["question"]
+      prompt["answer"] = .string(record["answer"]!.stringValue!.components(separatedBy: "#### ").last!)
+      prompts += JSONValue.object(prompt).jsonText + "\n"
+    }
+    try prompts.write(toFile: directory + "/prompts.jsonl", atomically: true, encoding: .utf8)
+    try """
+    components:
+      - {kind: math, weight: 1.0}
+      - {kind: length, target: 30, weight: 0.2}
+    """.write(toFile: directory + "/spec.yaml", atomically: true, encoding: .utf8)
+
+    let groups = directory + "/groups.jsonl"
+    let sample = try RewardBinary.run([
+      "data", "sample", directory + "/prompts.jsonl", "-o", groups, "--engine-url", Self.engineURL!,
+      "--engine-model", "smollm2", "-n", "4", "--max-tokens", "48", "--temperature", "0.9", "--seed", "11",
+      "--concurrency", "4",
+    ])
+    #expect(sample.status == 0, "\(sample.stderr)")
+    let sampled = try String(contentsOfFile: groups, encoding: .utf8).split(separator: "\n")
+    #expect(sampled.count == 6)
+    for line in sampled {
+      let group = try JSONParser.parse(String(line)).objectValue!
+      #expect(group["responses"]?.arrayValue?.count == 4)
+      #expect(group["answer"] != nil, "the prompt's other fields reach the group")
+      #expect(group["generation"]?.objectValue?["seed"] != nil)
+    }
+
+    // A rerun over the finished file resumes with nothing left to do: the file is unchanged.
+    let before = try Data(contentsOf: URL(fileURLWithPath: groups))
+    let rerun = try RewardBinary.run([
+      "data", "sample", directory + "/prompts.jsonl", "-o", groups, "--engine-url", Self.engineURL!,
+      "--engine-model", "smollm2", "-n", "4", "--max-tokens", "48", "--temperature", "0.9", "--seed", "11",
+    ])
+    #expect(rerun.status == 0, "\(rerun.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: groups)) == before)
+
+    let pairs = directory + "/pairs.jsonl"
+    let pairing = try RewardBinary.run([
+      "data", "pairs", groups, "--model", directory + "/spec.yaml", "--rule", "all", "--margin", "0.001", "-o", pairs,
+    ])
+    #expect(pairing.status == 0, "\(pairing.stderr)")
+    let pairLines = try String(contentsOfFile: pairs, encoding: .utf8).split(separator: "\n")
+    #expect(pairLines.count >= 6, "\(pairing.stderr)")
+
+    let checkpoint = directory + "/bt"
+    let train = try RewardBinary.run(["train", pairs, "--out", checkpoint, "--seed", "1", "--epochs", "5", "--quiet"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let eval = try RewardBinary.run(["eval", "--model", checkpoint, pairs, "--json"])
+    #expect(eval.status == 0, "\(eval.stderr)")
+    let report = try JSONParser.parse(eval.stdout).objectValue!
+    #expect(report["schema_version"] != nil)
+    #expect(report["models"]?.arrayValue?.count == 1)
   }
 }

@@ -207,7 +207,7 @@ import Testing
       #expect(await eventually { model.started == 1 })
     }
     // `with` has returned: the server stopped although the model never answered.
-    #expect(ContinuousClock.now - started < .seconds(20))
+    #expect(ContinuousClock.now - started < .seconds(60))  // loose for a loaded CI machine
     let reply = try await inFlight!.value
     #expect(reply.status == 503)
     #expect(reply.error?["type"] == "shutting_down")

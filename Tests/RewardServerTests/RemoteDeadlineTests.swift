@@ -22,7 +22,7 @@ import Testing
       guard RawServer.write(fd, "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n") else { return }
       for character in body {
         guard RawServer.write(fd, String(character)) else { return }
-        Thread.sleep(forTimeInterval: 0.1)
+        Thread.sleep(forTimeInterval: 0.25)
       }
     }
     defer { upstream.stop() }
@@ -34,7 +34,8 @@ import Testing
       try await RemoteRewardModel(settings: quick).score([Candidate(prompt: [], response: "a")])
     }
     #expect(error?.message.contains("no complete response within 0.5 s") == true, "\(String(describing: error))")
-    #expect(ContinuousClock.now - started < .seconds(8))  // The body alone takes 20 s.
+    // The body alone takes 50 s; the bound is loose for a loaded CI machine.
+    #expect(ContinuousClock.now - started < .seconds(30))
   }
 
   /// `Retry-After: 3600` is obeyed only up to `maxRetryAfter`; the retry then succeeds.
@@ -92,7 +93,7 @@ import Testing
     let error = await #expect(throws: RemoteRewardError.self) {
       try await RemoteRewardModel(settings: defaults).score([Candidate(prompt: [], response: "a")])
     }
-    #expect(ContinuousClock.now - started < .seconds(15))
+    #expect(ContinuousClock.now - started < .seconds(60))  // loose for a loaded CI machine
     #expect(error?.url == "http://127.0.0.1:\(port)/get_reward")
     #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
   }

@@ -53,16 +53,16 @@ import Testing
   }
 
   @Test func addedSourcesAreTriedFirst() async throws {
-    let judge = ModelSource(name: "judge", summary: "judge:NAME") { reference in
-      reference.hasPrefix("judge:") ? Constant(name: reference) : nil
+    let custom = ModelSource(name: "custom", summary: "custom:NAME") { reference in
+      reference.hasPrefix("custom:") ? Constant(name: reference) : nil
     }
-    let loader = ModelLoader.standard.adding(judge)
-    #expect(loader.sources.map(\.name) == ["judge", "remote", "checkpoint", "spec"])
-    let model = try loader.loadRewardModel("judge:small")
-    #expect(model.name == "judge:small")
+    let loader = ModelLoader.standard.adding(custom)
+    #expect(loader.sources.map(\.name) == ["custom", "remote", "checkpoint", "judge", "spec"])
+    let model = try loader.loadRewardModel("custom:small")
+    #expect(model.name == "custom:small")
     #expect(try await model.score([Candidate(prompt: [.user("p")], response: "r")]).map(\.value) == [7])
     // Other references still reach the standard sources.
     #expect(try loader.loadRewardModel("http://127.0.0.1:9/classify") is RemoteRewardModel)
-    #expect(throws: ConfigurationError.self) { try ModelLoader.standard.loadRewardModel("judge:small") }
+    #expect(throws: ConfigurationError.self) { try ModelLoader.standard.loadRewardModel("custom:small") }
   }
 }
