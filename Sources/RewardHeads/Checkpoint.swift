@@ -172,15 +172,23 @@ public struct Checkpoint: Sendable {
         "\(name): a '\(type(of: head).kind)' model only compares pairs (P(a ≻ b)); it gives no scalar reward")
     }
     return try HeadRewardModel(
-      name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: rewardHead, temperature: temperature
-    )
+      name: name, featurizer: makeFeaturizer(directory: name), head: rewardHead, temperature: temperature)
+  }
+
+  /// The stored featurizer, rebuilt; an error in its descriptor names the config file it came from
+  /// (callers name a checkpoint by its directory).
+  private func makeFeaturizer(directory: String) throws -> any Featurizer {
+    do {
+      return try FeaturizerFactory.make(descriptor: featurizer)
+    } catch let error as ConfigurationError {
+      throw ConfigurationError("\(directory)/\(Self.configFile): \(error.message)")
+    }
   }
 
   /// The checkpoint as a `PreferenceModel`: every head can compare pairs.
   public func preferenceModel(name: String) throws -> any PreferenceModel {
     if let pairwise = head as? any PairwiseHead {
-      return try HeadPreferenceModel(
-        name: name, featurizer: FeaturizerFactory.make(descriptor: featurizer), head: pairwise)
+      return try HeadPreferenceModel(name: name, featurizer: makeFeaturizer(directory: name), head: pairwise)
     }
     return try rewardModel(name: name)
   }

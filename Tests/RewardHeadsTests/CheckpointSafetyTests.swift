@@ -239,4 +239,23 @@ import Testing
     let message = loadError(path)
     #expect(message.hasPrefix(path + "/config.json: head: an ensemble needs"), "\(message)")
   }
+
+  /// The featurizer is rebuilt after loading (when the model is made); its errors still name the
+  /// config file (issue 16.17).
+  @Test func unknownFeaturizerNamesTheConfigFile() throws {
+    let path = directory()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try linearCheckpoint(weights(1)).save(to: path)
+    var config = try configObject(path)
+    var featurizer = try #require(config["featurizer"]?.objectValue)
+    featurizer["kind"] = "bogus"
+    config["featurizer"] = .object(featurizer)
+    try writeConfig(config, path)
+    let checkpoint = try Checkpoint.load(from: path)
+    #expect {
+      _ = try checkpoint.rewardModel(name: path)
+    } throws: { error in
+      "\(error)".hasPrefix(path + "/config.json: featurizer.kind: unknown featurizer 'bogus'")
+    }
+  }
 }
