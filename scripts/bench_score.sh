@@ -4,7 +4,8 @@
 # rule, side by side with Python's json (read; read + write) and Math-Verify over the same lines, plus
 # peak RSS scoring a generated ~1 GB JSON Lines file. Needs swift, python3 with
 # `pip install math-verify==0.9.0`, /usr/bin/time, and ../shared beside the repository.
-# Usage: scripts/bench_score.sh [OUT_DIR]   (BIG_MB=1024 COUNT=8000 to change the sizes)
+# Usage: scripts/bench_score.sh [OUT_DIR]   (BIG_MB=1024 COUNT=8000 to change the sizes;
+# REWARD_BIN=path/to/reward to use an existing release build)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED_DIR:-$repo/../shared}"
@@ -37,8 +38,12 @@ SWIFT
   pipeline="$scratch/release/bench-score"
   printf '#!/bin/sh\nexec "%s" "$1" "$2" "$3"\n' "$pipeline" > "$out/score"
 else
-  swift build -c release --product reward --package-path "$repo" 2>&1 | tail -1
-  reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+  if [ -n "${REWARD_BIN:-}" ]; then
+    reward="$REWARD_BIN"  # an existing release binary (e.g. the one scripts/test.sh built)
+  else
+    swift build -c release --product reward --package-path "$repo" 2>&1 | tail -1
+    reward="$(swift build -c release --package-path "$repo" --show-bin-path)/reward"
+  fi
   printf '#!/bin/sh\nexec "%s" score --quiet --spec "%s/$1.yaml" "$2" -o "$3"\n' "$reward" "$out" > "$out/score"
 fi
 chmod +x "$out/score"
