@@ -67,7 +67,9 @@ import Testing
     watchdog.cancel()
     #expect(rewards.map(\.value) == [7])
     #expect(attempts.value == 2)
-    #expect(ContinuousClock.now - started < .seconds(10))
+    // Well under the 30 s watchdog (the uncapped client waits an hour); loose for a loaded CI run,
+    // where one attempt has been seen to take the whole 10 s timeout.
+    #expect(ContinuousClock.now - started < .seconds(25))
   }
 
   @Test func retryPolicyDelays() {
