@@ -174,8 +174,8 @@ func served(_ model: any RewardModel) -> ServedModel {
 }
 
 /// Waits (at most 5 s, for loaded CI machines) until `condition` holds.
-func eventually(_ condition: () async -> Bool) async -> Bool {
-  for _ in 0..<500 {
+func eventually(attempts: Int = 500, _ condition: () async -> Bool) async -> Bool {
+  for _ in 0..<attempts {
     if await condition() { return true }
     try? await Task.sleep(for: .milliseconds(10))
   }
