@@ -14,7 +14,12 @@ public struct SamplingPrompt: Sendable {
   /// `reference` and any other fields pass through. Trailing assistant turns in `messages` are
   /// dropped (a record from an SFT file carries its answer; the policy should write a new one).
   public init(_ record: JSONObject, at location: SourceLocation) throws(InputError) {
-    var prompt = try PipelineJSON.prompt(in: record, at: location)
+    var prompt: Conversation
+    if record["prompt"] == nil, record["messages"] == nil {
+      prompt = try Self.datasetPrompt(in: record, at: location)
+    } else {
+      prompt = try PipelineJSON.prompt(in: record, at: location)
+    }
     while prompt.last?.role == .assistant { prompt.removeLast() }
     guard !prompt.isEmpty else {
       throw InputError(.emptyResponse, at: location.field("prompt"), "expected a prompt with at least one turn")
@@ -25,6 +30,35 @@ public struct SamplingPrompt: Sendable {
     var extra = record
     for key in ["prompt", "messages", "id", "responses", "rewards", "chosen", "rejected"] { extra[key] = nil }
     self.extra = extra
+  }
+}
+
+extension SamplingPrompt {
+  /// The prompt fields of the data sets RewardKit's readers know, for a record with neither
+  /// `prompt` nor `messages`, tried in this order: GSM8K/MATH `question`, MATH-500/ProcessBench
+  /// `problem`, AlpacaEval/PandaLM `instruction` (with its `input` after a blank line when
+  /// present), LLMBar `input`, MT-Bench `turns` (the first turn). The field stays in the group.
+  static func datasetPrompt(in record: JSONObject, at location: SourceLocation) throws(InputError) -> Conversation {
+    let fields = RecordFields(record, at: location)
+    for key in ["question", "problem"] where fields.has(key) {
+      return [.user(try fields.string(key))]
+    }
+    if fields.has("instruction") {
+      let instruction = try fields.string("instruction")
+      let input = try fields.optionalString("input") ?? ""
+      return [.user(input.isBlank ? instruction : instruction + "\n\n" + input)]
+    }
+    if fields.has("input") { return [.user(try fields.string("input"))] }
+    if fields.has("turns") {
+      guard let first = try fields.strings("turns").first else {
+        throw InputError(.emptyResponse, at: location.field("turns"), "expected at least one turn")
+      }
+      return [.user(first)]
+    }
+    throw InputError(
+      .missingField, at: location.field("prompt"),
+      "expected a `prompt` (string or messages) or `messages`, or a data set's prompt field "
+        + "(question, problem, instruction, input, turns)")
   }
 }
 
