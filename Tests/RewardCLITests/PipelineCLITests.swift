@@ -90,8 +90,8 @@ struct PipelineCLITests {
 }
 
 /// The whole online loop of issue 14 on a real engine: llama-server with SmolLM2-135M-Instruct
-/// (started by scripts/test.sh, which sets REWARDKIT_LLAMA_URL) samples responses to GSM8K
-/// prompts, a math + length spec scores them, pairs are built and trained into a Bradley–Terry
+/// (started by scripts/test.sh, which sets REWARDKIT_LLAMA_URL) samples responses to GSM8K and
+/// MT-Bench prompts, a math + length spec scores them, pairs are built and trained into a Bradley–Terry
 /// checkpoint, and `reward eval` reads that checkpoint. A 135M model rarely solves GSM8K; the
 /// length rule keeps rewards apart so pairs exist either way — the point is the protocol.
 struct OnlineLoopOnRealEngineTests {
@@ -111,6 +111,10 @@ struct OnlineLoopOnRealEngineTests {
       prompt["answer"] = .string(record["answer"]!.stringValue!.components(separatedBy: "#### ").last!)
       prompts += JSONValue.object(prompt).jsonText + "\n"
     }
+    // Two MT-Bench questions as they are in the file (`turns`): no reference, so the math rule is
+    // not applicable and the length rule alone ranks their responses.
+    let mtBench = try String(contentsOfFile: Paths.shared("data/judge/mt-bench-questions.jsonl"), encoding: .utf8)
+    prompts += mtBench.split(separator: "\n").prefix(2).map { String($0) + "\n" }.joined()
     try prompts.write(toFile: directory + "/prompts.jsonl", atomically: true, encoding: .utf8)
     try """
     components:
@@ -126,11 +130,11 @@ struct OnlineLoopOnRealEngineTests {
     ])
     #expect(sample.status == 0, "\(sample.stderr)")
     let sampled = try String(contentsOfFile: groups, encoding: .utf8).split(separator: "\n")
-    #expect(sampled.count == 6)
+    #expect(sampled.count == 8)
     for line in sampled {
       let group = try JSONParser.parse(String(line)).objectValue!
       #expect(group["responses"]?.arrayValue?.count == 4)
-      #expect(group["answer"] != nil, "the prompt's other fields reach the group")
+      #expect(group["answer"] != nil || group["turns"] != nil, "the prompt's other fields reach the group")
       #expect(group["generation"]?.objectValue?["seed"] != nil)
     }
 
