@@ -12,9 +12,11 @@ import RewardSpec
 /// The engine `reward data sample` talks to: RewardEngine's OpenAI-compatible client (vLLM,
 /// SGLang, llama-server, hosted APIs), with the API key from `--api-key-env` when given.
 enum PipelineEngines {
-  static func makeChatEngine(url: URL, model: String, apiKeyVariable: String?, maxInFlight: Int) throws
-    -> any ChatEngine
-  {
+  /// Several URLs are replicas of one model: requests go to the one with the fewest in flight.
+  static func makeChatEngine(
+    urls: [String], model: String, apiKeyVariable: String?, maxInFlight: Int, requestsPerMinute: Int?,
+    tokensPerMinute: Int?
+  ) throws -> any ChatEngine {
     var apiKey: APIKey?
     if let apiKeyVariable {
       guard let value = ProcessInfo.processInfo.environment[apiKeyVariable], !value.isEmpty else {
@@ -23,8 +25,8 @@ enum PipelineEngines {
       apiKey = APIKey(value)
     }
     let settings = OpenAIEngineSettings(
-      baseURLs: [try OpenAIEngineSettings.normalizedBaseURL(url.absoluteString)], model: model, apiKey: apiKey,
-      maxInFlight: maxInFlight)
+      baseURLs: try urls.map(OpenAIEngineSettings.normalizedBaseURL), model: model, apiKey: apiKey,
+      maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute)
     return try OpenAIEngine(settings: settings)
   }
 }
@@ -307,14 +309,20 @@ struct SampleCommand: AsyncParsableCommand {
   @Option(name: [.short, .long], help: "Output JSON Lines (a file, so the run can resume; `-` for stdout).")
   var output = "-"
 
-  @Option(help: "Engine base URL (e.g. http://127.0.0.1:8080/v1).")
-  var engineURL: String
+  @Option(help: "Engine base URL (e.g. http://127.0.0.1:8080/v1); repeat for replicas of the same model.")
+  var engineURL: [String]
 
   @Option(help: "Model name to ask the engine for.")
   var engineModel: String
 
   @Option(help: "Environment variable holding the engine's API key (never logged).")
   var apiKeyEnv: String?
+
+  @Option(help: "Requests per minute to stay under (an API's rate limit).")
+  var requestsPerMinute: Int?
+
+  @Option(help: "Tokens (prompt + completion) per minute to stay under.")
+  var tokensPerMinute: Int?
 
   @Option(name: .short, help: "Responses per prompt.")
   var n = 4
@@ -330,12 +338,16 @@ struct SampleCommand: AsyncParsableCommand {
   func validate() throws {
     guard n >= 1 else { throw ValidationError("-n must be at least 1") }
     guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-    guard URL(string: engineURL)?.scheme != nil else { throw ValidationError("--engine-url must be a URL") }
+    guard !engineURL.isEmpty else { throw ValidationError("give the engine with --engine-url") }
+    for url in engineURL where URL(string: url)?.scheme == nil {
+      throw ValidationError("--engine-url must be a URL, found '\(url)'")
+    }
   }
 
   func run() async throws {
     let engine = try PipelineEngines.makeChatEngine(
-      url: URL(string: engineURL)!, model: engineModel, apiKeyVariable: apiKeyEnv, maxInFlight: concurrency)
+      urls: engineURL, model: engineModel, apiKeyVariable: apiKeyEnv, maxInFlight: concurrency,
+      requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute)
     let settings = SamplingSettings(
       samplesPerPrompt: n, temperature: temperature, topP: topP, maxTokens: maxTokens, stop: stop, seed: seed,
       concurrency: concurrency)

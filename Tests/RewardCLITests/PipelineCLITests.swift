@@ -125,6 +125,8 @@ struct OnlineLoopOnRealEngineTests {
     let groups = directory + "/groups.jsonl"
     let sample = try RewardBinary.run([
       "data", "sample", directory + "/prompts.jsonl", "-o", groups, "--engine-url", Self.engineURL!,
+      // A second replica that is down: requests fail over to the live one.
+      "--engine-url", "http://127.0.0.1:9/v1",
       "--engine-model", "smollm2", "-n", "4", "--max-tokens", "48", "--temperature", "0.9", "--seed", "11",
       "--concurrency", "4",
     ])
