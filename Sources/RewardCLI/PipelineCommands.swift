@@ -297,10 +297,11 @@ struct SampleCommand: AsyncParsableCommand {
     commandName: "sample",
     abstract: "Sample N responses per prompt from an OpenAI-compatible engine; writes groups (resumable).",
     discussion: """
-      Prompts: records with `prompt` (string or messages) or `messages`, or a data set's prompt field \
-      (question, problem, instruction + input, input, MT-Bench turns); optional `id` (else a hash of \
-      the prompt); other fields are copied. Sample i uses seed --seed + i. Rerunning with the same --output \
-      skips prompts whose group is already complete there.
+      Prompts: records with `prompt` (string or messages) or `messages`, or a data set's own prompt \
+      field (question, problem, instruction + input, MT-Bench turns), or a preference record in any \
+      format `reward train` reads (its prompt); optional `id` (else a hash of the prompt); other \
+      fields are copied. Sample i uses seed --seed + i. Rerunning with the same --output skips \
+      prompts whose group is already complete there.
       """)
 
   @Argument(help: "Prompt JSON Lines (`-` for standard input).")

@@ -353,3 +353,18 @@ struct RecordConverter {
     }
   }
 }
+
+extension PreferenceReader {
+  /// The prompt of one preference record in any format the reader knows (HH-RLHF transcripts,
+  /// TRL with an implicit prompt, LLMBar, RewardBench …), read exactly as `read` would; nil when
+  /// the record's fields match no format. Lets tools that only need prompts (sampling) take
+  /// preference files as they are.
+  public static func prompt(of record: JSONObject, at location: SourceLocation) throws(InputError) -> Conversation? {
+    guard let format = PreferenceFormat.detect(record) else { return nil }
+    let converter = RecordConverter(format: format, fields: FieldMapping(), allowEmpty: true)
+    switch try converter.convert(RecordFields(record: SourceRecord(location: location, fields: record))) {
+    case .pair(let pair): return pair.prompt
+    case .group(let group): return group.prompt
+    }
+  }
+}

@@ -37,7 +37,9 @@ extension SamplingPrompt {
   /// The prompt fields of the data sets RewardKit's readers know, for a record with neither
   /// `prompt` nor `messages`, tried in this order: GSM8K/MATH `question`, MATH-500/ProcessBench
   /// `problem`, AlpacaEval/PandaLM `instruction` (with its `input` after a blank line when
-  /// present), LLMBar `input`, MT-Bench `turns` (the first turn). The field stays in the group.
+  /// present), a preference record's prompt in any format the preference reader knows (HH-RLHF,
+  /// TRL, LLMBar, RewardBench …), a bare `input`, MT-Bench `turns` (the first turn). The fields
+  /// stay in the group.
   static func datasetPrompt(in record: JSONObject, at location: SourceLocation) throws(InputError) -> Conversation {
     let fields = RecordFields(record, at: location)
     for key in ["question", "problem"] where fields.has(key) {
@@ -48,6 +50,9 @@ extension SamplingPrompt {
       let input = try fields.optionalString("input") ?? ""
       return [.user(input.isBlank ? instruction : instruction + "\n\n" + input)]
     }
+    // Preference files (HH-RLHF transcripts, TRL with an implicit prompt, …): their prompt, read
+    // as `reward train` reads it.
+    if let prompt = try PreferenceReader.prompt(of: record, at: location), !prompt.isEmpty { return prompt }
     if fields.has("input") { return [.user(try fields.string("input"))] }
     if fields.has("turns") {
       guard let first = try fields.strings("turns").first else {

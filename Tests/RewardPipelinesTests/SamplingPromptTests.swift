@@ -37,6 +37,21 @@ struct SamplingPromptTests {
       try prompt(["input": "Which is larger?", "output_1": "a", "output_2": "b"]).prompt == [.user("Which is larger?")])
   }
 
+  /// An HH-RLHF record has only transcripts: its prompt is their shared turns, as `reward train`
+  /// reads them.
+  @Test func preferenceRecordsGiveTheirPrompt() throws {
+    let hh: JSONValue = [
+      "chosen": "\n\nHuman: What is 2+2?\n\nAssistant: 4.",
+      "rejected": "\n\nHuman: What is 2+2?\n\nAssistant: 5.",
+    ]
+    #expect(try prompt(hh).prompt == [.user("What is 2+2?")])
+    let trl: JSONValue = [
+      "chosen": [["role": "user", "content": "Hi"], ["role": "assistant", "content": "Hello!"]],
+      "rejected": [["role": "user", "content": "Hi"], ["role": "assistant", "content": "Go away."]],
+    ]
+    #expect(try prompt(trl).prompt == [.user("Hi")])
+  }
+
   @Test func aRecordWithoutAnyPromptFieldIsALocatedError() throws {
     #expect {
       _ = try prompt(["response": "x"])
