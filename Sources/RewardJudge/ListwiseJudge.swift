@@ -14,6 +14,24 @@ func promptGroups(_ candidates: [Candidate]) -> [[Int]] {
   return order.map { members[$0]! }
 }
 
+/// Judges candidates one prompt group at a time (at most `concurrency` groups in flight) and puts
+/// each group's rewards back in input order: the shape of every judge that sees a prompt's
+/// responses together (listwise, SPCT).
+func scoreByPromptGroup(
+  _ candidates: [Candidate], concurrency: Int,
+  _ judgeGroup: @escaping @Sendable ([Candidate], Int) async throws -> [Reward]
+) async throws -> [Reward] {
+  let groups = promptGroups(candidates)
+  let judged = try await boundedMap(groups, limit: concurrency) { index, members in
+    try await judgeGroup(members.map { candidates[$0] }, index)
+  }
+  var rewards = [Reward](repeating: Reward(.nan), count: candidates.count)
+  for (members, groupRewards) in zip(groups, judged) {
+    for (position, member) in members.enumerated() { rewards[member] = groupRewards[position] }
+  }
+  return rewards
+}
+
 /// Neutral names for N shown responses: A, B, C, … (at most 26).
 func responseNames(_ count: Int) -> [String] {
   (0..<count).map { String(UnicodeScalar(UInt8(65 + $0))) }
@@ -60,15 +78,9 @@ public struct ListwiseJudge: RewardModel {
   public var benefitsFromBatching: Bool { true }
 
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
-    let groups = promptGroups(candidates)
-    let judged = try await boundedMap(groups, limit: settings.concurrency) { index, members in
-      try await judgeGroup(members.map { candidates[$0] }, index: index)
+    try await scoreByPromptGroup(candidates, concurrency: settings.concurrency) { group, index in
+      try await judgeGroup(group, index: index)
     }
-    var rewards = [Reward](repeating: Reward(.nan), count: candidates.count)
-    for (members, groupRewards) in zip(groups, judged) {
-      for (position, member) in members.enumerated() { rewards[member] = groupRewards[position] }
-    }
-    return rewards
   }
 
   func judgeGroup(_ group: [Candidate], index: Int) async throws -> [Reward] {

@@ -49,15 +49,9 @@ public struct SPCTJudge: RewardModel {
   public var benefitsFromBatching: Bool { true }
 
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
-    let groups = promptGroups(candidates)
-    let judged = try await boundedMap(groups, limit: settings.concurrency) { index, members in
-      try await judgeGroup(members.map { candidates[$0] }, index: index)
+    try await scoreByPromptGroup(candidates, concurrency: settings.concurrency) { group, index in
+      try await judgeGroup(group, index: index)
     }
-    var rewards = [Reward](repeating: Reward(.nan), count: candidates.count)
-    for (members, groupRewards) in zip(groups, judged) {
-      for (position, member) in members.enumerated() { rewards[member] = groupRewards[position] }
-    }
-    return rewards
   }
 
   /// One critique sample: its text and the scores it gave, in the group's order.
