@@ -37,8 +37,18 @@ public struct CallDeadline: Sendable, Equatable {
   /// `operation` must honour cancellation (AsyncHTTPClient's calls and body reads do).
   public func run<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
     let timeout = timeout
+    let deadline = ContinuousClock.now + timeout
     return try await withThrowingTaskGroup(of: Value?.self) { group in
-      group.addTask { try await operation() }
+      group.addTask {
+        do {
+          return try await operation()
+        } catch {
+          // The timer task can run late on a busy machine; a call that fails after the deadline
+          // (the connection torn down, a read cut short) still failed because of the deadline.
+          if ContinuousClock.now >= deadline { throw Exceeded(timeout: timeout) }
+          throw error
+        }
+      }
       group.addTask {
         try await Task.sleep(for: timeout)
         return nil
