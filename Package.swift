@@ -30,6 +30,9 @@ let package = Package(
     .target(name: "RewardTensor", dependencies: ["RewardCore", "COpenBLAS"]),
     .target(name: "RewardFeatures", dependencies: ["RewardCore", "RewardData", "RewardTensor"]),
     .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
+    // Decoder language models natively (issue 13): GGUF/safetensors, BPE, chat templates, Llama family.
+    .target(
+      name: "RewardLM", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
     .target(
       name: "RewardHeads",
       dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
@@ -97,6 +100,7 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
     .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
