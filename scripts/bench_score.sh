@@ -28,7 +28,9 @@ let package = Package(
     .target(name: "RewardCore"),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
     .target(name: "RewardData", dependencies: ["RewardCore", "CZlib"]),
-    .target(name: "RewardRules", dependencies: ["RewardCore"]),
+    .target(
+      name: "RewardRules", dependencies: ["RewardCore"],
+      linkerSettings: [.linkedLibrary("_FoundationICU", .when(platforms: [.linux]))]),
     .executableTarget(name: "bench-score", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
   ],
   swiftLanguageModes: [.v6])

@@ -70,26 +70,13 @@ struct ScoreCommand: AsyncParsableCommand {
       batchSize: batchSize, wholeGroups: rewardModel.needsWholeGroups)
     let writer = try ScoredRecordWriter(path: output)
     let started = Date()
-    var done = 0
-    var nonFinite = 0
-    while let batch = try batches.next() {
-      let rewards = try await rewardModel.score(batch.map(\.candidate))
-      for (record, reward) in zip(batch, rewards) {
-        // JSON has no NaN: writing null silently would lose the failure.
-        if let problem = reward.nonFiniteError(model: rewardModel.name, item: record.location.description) {
-          guard keepNonFinite else { throw problem }
-          nonFinite += 1
-          try writer.writeInvalid(record, reason: "non-finite reward: \(Reward.describe(problem.value))")
-          continue
-        }
-        try writer.write(record, reward)
-      }
-      done += batch.count
-    }
-    try writer.commit()
+    let summary = try await FileScoring.run(
+      model: rewardModel, batches: batches, writer: writer, keepNonFinite: keepNonFinite)
+    let done = summary.scored
+    let nonFinite = summary.nonFinite
     let seconds = Date().timeIntervalSince(started)
     terminal.note("scored \(done) record\(done == 1 ? "" : "s") in \(format(seconds, 1)) s")
-    reportSkipped(batches.skipped, terminal: terminal)
+    reportSkipped(summary.skipped, terminal: terminal)
     if nonFinite > 0 {
       terminal.note(
         "\(nonFinite) record\(nonFinite == 1 ? "" : "s") got a non-finite reward (written as null, marked invalid)")

@@ -92,19 +92,31 @@ final class ByteStream {
     }
   }
 
+  /// One `read(2)` straight into a new array (through `FileHandle`'s `Data` it cost two more copies).
   private func readRaw() throws(InputError) -> [UInt8] {
     guard !finished else { return [] }
-    let data: Data?
-    do {
-      data = try handle.read(upToCount: Self.chunkSize)
-    } catch {
-      throw InputError(.unreadableFile, at: SourceLocation(file: path), "read failed: \(error.localizedDescription)")
+    let descriptor = handle.fileDescriptor
+    var failure: Int32 = 0
+    let chunk = [UInt8](unsafeUninitializedCapacity: Self.chunkSize) { buffer, count in
+      count = 0
+      while true {
+        let got = read(descriptor, buffer.baseAddress, buffer.count)
+        if got >= 0 {
+          count = got
+          return
+        }
+        guard errno == EINTR else {
+          failure = errno
+          return
+        }
+      }
     }
-    guard let data, !data.isEmpty else {
-      finished = true
-      return []
+    guard failure == 0 else {
+      throw InputError(
+        .unreadableFile, at: SourceLocation(file: path), "read failed: \(String(cString: strerror(failure)))")
     }
-    return [UInt8](data)
+    if chunk.isEmpty { finished = true }
+    return chunk
   }
 }
 

@@ -64,23 +64,19 @@ public final class ScoredRecordWriter {
     if let line = record.line, !added.contains(where: { record.fields[$0.0] != nil }),
       let close = line.lastIndex(where: { !RecordContainer.isBlank($0) }), line[close] == UInt8(ascii: "}")
     {
-      buffer.append(contentsOf: line[..<close])
-      var tail = ""
+      line.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<close])) }
       for (index, (key, value)) in added.enumerated() {
-        if index > 0 || !record.fields.isEmpty { tail += "," }
-        JSONValue.string(key).write(into: &tail)
-        tail += ":"
-        value.write(into: &tail)
+        if index > 0 || !record.fields.isEmpty { buffer.append(UInt8(ascii: ",")) }
+        JSONValue.writeString(key, into: &buffer)
+        buffer.append(UInt8(ascii: ":"))
+        value.write(into: &buffer)
       }
-      tail += "}\n"
-      buffer.append(contentsOf: tail.utf8)
+      buffer.append(contentsOf: "}\n".utf8)
     } else {
       var fields = record.fields
       for (key, value) in added { fields[key] = value }
-      var text = ""
-      JSONValue.object(fields).write(into: &text)
-      text += "\n"
-      buffer.append(contentsOf: text.utf8)
+      JSONValue.object(fields).write(into: &buffer)
+      buffer.append(UInt8(ascii: "\n"))
     }
     if buffer.count >= Self.flushBytes { try flush() }
   }

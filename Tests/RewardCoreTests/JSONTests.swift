@@ -52,6 +52,27 @@ import Testing
     }
   }
 
+  /// The byte-level writer and the escape path of the parser, against Foundation on seeded random
+  /// strings with every control character, quotes, backslashes and non-ASCII text.
+  @Test func randomStringsRoundTripAndAgreeWithFoundation() throws {
+    var generator = SeededGenerator(seed: 15)
+    let alphabet: [Unicode.Scalar] =
+      (0..<0x20).map { Unicode.Scalar($0)! } + ["\"", "\\", "/", "a", "Z", " ", "é", "😀", "中", "\u{7F}"]
+    for _ in 0..<300 {
+      var text = ""
+      for _ in 0..<Int.random(in: 0..<40, using: &generator) {
+        text.unicodeScalars.append(alphabet.randomElement(using: &generator)!)
+      }
+      let written = JSONValue.array([.string(text)]).jsonText
+      #expect(try JSONParser.parse(written) == .array([.string(text)]))
+      let foundation = try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String]
+      #expect(foundation == [text])
+      // Foundation's own escaping (`\/`, `\u001f`, …) parses back to the same text.
+      let escapedByFoundation = try JSONSerialization.data(withJSONObject: [text])
+      #expect(try JSONParser.parse(bytes: [UInt8](escapedByFoundation)) == .array([.string(text)]))
+    }
+  }
+
   @Test func rejectsHostileNestingWithoutCrashing() {
     let deep = String(repeating: "[", count: 100_000)
     #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(deep) }

@@ -215,4 +215,42 @@ struct StreamingTests {
 
         """)
   }
+
+  /// `FileScoring` reads the next batch while scoring the current one: the output keeps the input's
+  /// order across many small batches, and the counts are right.
+  @Test func fileScoringKeepsOrderAcrossReadAheadBatches() async throws {
+    let lines = (0..<2_500).map {
+      #"{"prompt": "p", "response": "\#(String(repeating: "x", count: $0 % 97))", "i": \#($0)}"#
+    }
+    let input = try TemporaryFile("in.jsonl", lines.joined(separator: "\n") + "\n")
+    let out = input.directory + "/out.jsonl"
+    let batches = ScoringBatches(stream: try RecordStream(path: input.path), batchSize: 7)
+    let summary = try await FileScoring.run(
+      model: ResponseLength(), batches: batches, writer: try ScoredRecordWriter(path: out))
+    #expect(summary.scored == 2_500 && summary.nonFinite == 0 && summary.skipped.count == 0)
+    let written = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+    #expect(written.count == 2_500)
+    for (index, line) in written.enumerated() {
+      #expect(line == lines[index].dropLast() + ",\"reward\":\(Double(index % 97))}")
+    }
+  }
+
+  @Test func fileScoringStopsAtABadLineAndLeavesNoOutput() async throws {
+    let text = #"{"response": "a"}"# + "\n" + #"{"response": 1}"# + "\n"
+    let input = try TemporaryFile("in.jsonl", text)
+    let out = input.directory + "/out.jsonl"
+    let batches = ScoringBatches(stream: try RecordStream(path: input.path), batchSize: 1)
+    await #expect(throws: InputError.self) {
+      try await FileScoring.run(model: ResponseLength(), batches: batches, writer: try ScoredRecordWriter(path: out))
+    }
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
+}
+
+/// Scores a response by its length in characters (a model whose output the test can predict).
+private struct ResponseLength: RewardModel {
+  var name: String { "length" }
+  func score(_ candidates: [Candidate]) async throws -> [Reward] {
+    candidates.map { Reward(Double($0.response.count)) }
+  }
 }

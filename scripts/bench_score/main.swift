@@ -1,4 +1,4 @@
-// The pipeline `reward score` runs (RecordStream → ScoringBatches → a rule model → ScoredRecordWriter)
+// The pipeline `reward score` runs (RecordStream → ScoringBatches → FileScoring → ScoredRecordWriter)
 // as a process of its own over RewardCore, RewardData and RewardRules only, so it builds in release
 // without the server stack; scripts/bench_score.sh uses it when BENCH_PIPELINE=1 (and the real
 // `reward score` otherwise). `constant` scores every record 1 without a rule, to time the I/O
@@ -27,11 +27,7 @@ let model = RuleRewardModel(name: arguments[1], rule: rule)
 do {
   let batches = ScoringBatches(stream: try RecordStream(path: arguments[2]))
   let writer = try ScoredRecordWriter(path: arguments[3])
-  while let batch = try batches.next() {
-    let rewards = try await model.score(batch.map(\.candidate))
-    for (record, reward) in zip(batch, rewards) { try writer.write(record, reward) }
-  }
-  try writer.commit()
+  _ = try await FileScoring.run(model: model, batches: batches, writer: writer)
 } catch {
   FileHandle.standardError.write(Data("error: \(error)\n".utf8))
   exit(1)
