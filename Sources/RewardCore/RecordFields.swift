@@ -121,6 +121,27 @@ public struct RecordFields: Sendable {
     return strings
   }
 
+  /// A list of finite numbers (a checkpoint's coefficients); every element is checked.
+  public func numbers(_ key: String) throws(InputError) -> [Double] {
+    let items = try array(key)
+    var numbers: [Double] = []
+    numbers.reserveCapacity(items.count)
+    for (index, item) in items.enumerated() {
+      guard let number = item.doubleValue, number.isFinite else {
+        throw InputError(
+          .wrongType, at: location(of: "\(key)[\(index)]"),
+          "expected a finite number, found \(Self.describe(item, expectingNumber: true))")
+      }
+      numbers.append(number)
+    }
+    return numbers
+  }
+
+  /// An error for a value that has the right type but not an allowed value ("expected ≥ 1, found 0").
+  public func invalid(_ key: String, _ message: String) -> InputError {
+    InputError(.invalidValue, at: location(of: key), message)
+  }
+
   public func object(_ key: String) throws(InputError) -> JSONObject {
     let found = try value(key)
     guard let object = found.objectValue else {

@@ -193,16 +193,27 @@ public struct ArmoHead: RewardHead {
     ]
   }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> ArmoHead {
-    guard let names = settings["objectives"]?.arrayValue?.compactMap(\.stringValue), !names.isEmpty,
-      let decorrelation = settings["decorrelation"]?.arrayValue?.compactMap(\.doubleValue),
-      decorrelation.count == names.count, case .int(let hidden) = settings["gate_hidden"], hidden >= 1,
-      let temperature = settings["gate_temperature"]?.doubleValue, temperature > 0
-    else {
-      throw ConfigurationError(
-        "head: an armo head needs 'objectives', 'decorrelation' (same length), 'gate_hidden' and 'gate_temperature'")
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> ArmoHead {
+    let names = try settings.strings("objectives")
+    guard !names.isEmpty else { throw settings.invalid("objectives", "expected at least one objective") }
+    let decorrelation = try settings.numbers("decorrelation")
+    guard decorrelation.count == names.count else {
+      throw settings.invalid(
+        "decorrelation", "expected one per objective (\(names.count)), found \(decorrelation.count)")
     }
-    let verbosityIndex = settings["verbosity_objective"]?.stringValue.flatMap { names.firstIndex(of: $0) }
+    let hidden = try settings.integer("gate_hidden")
+    guard hidden >= 1 else { throw settings.invalid("gate_hidden", "expected an integer ≥ 1, found \(hidden)") }
+    let temperature = try settings.number("gate_temperature")
+    guard temperature > 0 else {
+      throw settings.invalid("gate_temperature", "expected a number > 0, found \(temperature)")
+    }
+    var verbosityIndex: Int?
+    if let verbosity = try settings.optionalString("verbosity_objective") {
+      guard let index = names.firstIndex(of: verbosity) else {
+        throw settings.invalid("verbosity_objective", "'\(verbosity)' is not one of the objectives")
+      }
+      verbosityIndex = index
+    }
     let gate = GatingObjective(
       dimension: dimension, hidden: Int(hidden), objectives: names.count, temperature: temperature)
     let probes = try weights.floats("armo.probes")

@@ -18,6 +18,9 @@ public struct Checkpoint: Sendable {
   /// 1e300. The top is what `TemperatureCalibration.fit` can return (T = 1e11 and more for a
   /// model with no signal on its validation split: rewards near 0, which is honest).
   public static let temperatureRange: ClosedRange<Double> = 1e-6...1e100
+  /// A feature dimension beyond this is corrupt (no weights file holds 2^32 floats), and would
+  /// overflow the heads' parameter counts.
+  public static let maximumDimension = 1 << 32
 
   public var head: any CheckpointHead
   public var featurizer: JSONValue
@@ -89,19 +92,33 @@ public struct Checkpoint: Sendable {
     } catch {
       throw ConfigurationError("\(configPath):\(error.line):\(error.column): malformed JSON: \(error.message)")
     }
-    guard let object = config.objectValue, object["format"]?.stringValue == formatName else {
-      throw fail("field 'format': expected \"\(formatName)\"")
+    guard let object = config.objectValue else {
+      throw fail("expected a JSON object, found \(config.typeName)")
     }
-    let version = try formatVersion(of: object, fail: fail)
-    guard let headObject = object["head"]?.objectValue, let kind = headObject["kind"]?.stringValue,
-      case .int(let dimension) = headObject["dimension"], dimension > 0
-    else {
-      throw fail("field 'head': expected {\"kind\": string, \"dimension\": integer > 0}")
+    let fields = RecordFields(object, at: SourceLocation(file: configPath))
+    let version: Int64
+    let headFields: RecordFields
+    let kind: String
+    let dimension: Int
+    let featurizer: JSONObject
+    let temperature: Double
+    do throws(InputError) {
+      guard try fields.optionalString("format") == formatName else {
+        throw fields.invalid("format", "expected \"\(formatName)\" (this is not a RewardKit checkpoint)")
+      }
+      version = try formatVersion(of: fields)
+      headFields = try fields.record("head")
+      kind = try headFields.string("kind")
+      dimension = try headFields.integer("dimension")
+      guard (1...Checkpoint.maximumDimension).contains(dimension) else {
+        throw headFields.invalid(
+          "dimension", "expected an integer in 1...\(Checkpoint.maximumDimension), found \(dimension)")
+      }
+      featurizer = try fields.object("featurizer")
+      temperature = try calibrationTemperature(of: fields)
+    } catch {
+      throw ConfigurationError("\(error.location): \(error.message)")
     }
-    guard let featurizer = object["featurizer"], featurizer.objectValue != nil else {
-      throw fail("field 'featurizer': expected an object")
-    }
-    let temperature = try calibrationTemperature(of: object, fail: fail)
     let weightBytes: Data
     do {
       weightBytes = try Data(contentsOf: URL(fileURLWithPath: weightsPath), options: .alwaysMapped)
@@ -122,45 +139,44 @@ public struct Checkpoint: Sendable {
     try CheckpointWeights.validate(weights)
     let head: any CheckpointHead
     do {
-      head = try HeadRegistry.load(kind: kind, settings: headObject, dimension: Int(dimension), weights: weights)
+      head = try HeadRegistry.load(kind: kind, settings: headFields, dimension: dimension, weights: weights)
+    } catch let error as InputError {
+      throw ConfigurationError("\(error.location): \(error.message)")
     } catch let error as ConfigurationError where !error.message.hasPrefix(directory) {
       throw fail(error.message)
     }
     try CheckpointWeights.validateShapes(of: head, against: weights)
     return Checkpoint(
-      head: head, featurizer: featurizer, training: object["training"] ?? .null, metrics: object["metrics"] ?? .null,
+      head: head, featurizer: .object(featurizer), training: object["training"] ?? .null,
+      metrics: object["metrics"] ?? .null,
       temperature: temperature)
   }
 
   /// `format_version`, which must be one this RewardKit reads (absent means 1).
-  private static func formatVersion(
-    of object: JSONObject, fail: (String) -> ConfigurationError
-  ) throws(ConfigurationError) -> Int64 {
-    guard let value = object["format_version"] else { return 1 }
-    guard case .int(let version) = value, version >= 1 else {
-      throw fail("field 'format_version': expected a positive integer, found \(value.jsonText.prefix(40))")
-    }
+  private static func formatVersion(of fields: RecordFields) throws(InputError) -> Int64 {
+    guard fields.has("format_version") else { return 1 }
+    let version = Int64(try fields.integer("format_version"))
+    guard version >= 1 else { throw fields.invalid("format_version", "expected a positive integer, found \(version)") }
     guard version <= readableVersions.upperBound else {
-      throw fail(
-        "field 'format_version': \(version) was written by a newer RewardKit; this one (\(RewardKitVersion.current)) "
+      throw fields.invalid(
+        "format_version",
+        "\(version) was written by a newer RewardKit; this one (\(RewardKitVersion.current)) "
           + "reads versions \(readableVersions.lowerBound)–\(readableVersions.upperBound)")
     }
     return version
   }
 
   /// `calibration.temperature`: absent means 1; otherwise a finite number in `temperatureRange`.
-  private static func calibrationTemperature(
-    of object: JSONObject, fail: (String) -> ConfigurationError
-  ) throws(ConfigurationError) -> Double {
-    guard let calibration = object["calibration"] else { return 1 }
-    guard let calibrationObject = calibration.objectValue else {
-      throw fail("field 'calibration': expected an object, found \(calibration.typeName)")
-    }
-    guard let value = calibrationObject["temperature"] else { return 1 }
+  private static func calibrationTemperature(of fields: RecordFields) throws(InputError) -> Double {
+    guard fields.has("calibration") else { return 1 }
+    let calibration = try fields.record("calibration")
+    // An explicit null is an error here, not "absent": a checkpoint writer never writes one.
+    guard let value = calibration.fields["temperature"] else { return 1 }
     guard let temperature = value.doubleValue, temperature.isFinite, temperatureRange.contains(temperature) else {
-      throw fail(
-        "field 'calibration.temperature': expected a number in [\(temperatureRange.lowerBound), "
-          + "\(temperatureRange.upperBound)], found \(value.jsonText.prefix(40))")
+      throw calibration.invalid(
+        "temperature",
+        "expected a number in [\(temperatureRange.lowerBound), \(temperatureRange.upperBound)], "
+          + "found \(value.jsonText.prefix(40))")
     }
     return temperature
   }

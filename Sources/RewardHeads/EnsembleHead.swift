@@ -57,19 +57,19 @@ public struct EnsembleHead: RewardHead {
     [NamedTensor(name: Self.tensorName, shape: [members.count, dimension], values: members.flatMap { $0 })]
   }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> EnsembleHead {
-    guard case .int(let count) = settings["members"], count >= 1, let name = settings["aggregation"]?.stringValue
-    else {
-      throw ConfigurationError("head: an ensemble needs 'members' (integer ≥ 1) and 'aggregation' (string)")
-    }
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> EnsembleHead {
+    let count = try settings.integer("members")
+    guard count >= 1 else { throw settings.invalid("members", "expected an integer ≥ 1, found \(count)") }
+    let name = try settings.string("aggregation")
     let values = try weights.floats(tensorName)
-    guard values.count == Int(count) * dimension else {
+    let (expected, overflow) = count.multipliedReportingOverflow(by: dimension)
+    guard !overflow, values.count == expected else {
       throw ConfigurationError(
         "\(weights.path): tensor '\(tensorName)' has \(values.count) values, expected \(count) × \(dimension)")
     }
-    let members = (0..<Int(count)).map { Array(values[$0 * dimension..<($0 + 1) * dimension]) }
+    let members = (0..<count).map { Array(values[$0 * dimension..<($0 + 1) * dimension]) }
     return EnsembleHead(
-      members: members, aggregation: try EnsembleAggregation.parse(name, k: settings["k"]?.doubleValue ?? 1))
+      members: members, aggregation: try EnsembleAggregation.parse(name, k: settings.optionalNumber("k") ?? 1))
   }
 
   /// Each member's reward for each feature vector: [vector][member].

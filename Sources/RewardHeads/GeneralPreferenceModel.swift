@@ -154,15 +154,14 @@ public struct PreferenceEmbeddingHead: PairwiseHead {
     return tensors
   }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws
     -> PreferenceEmbeddingHead
   {
-    guard case .int(let blocks) = settings["blocks"], blocks >= 1,
-      let temperature = settings["temperature"]?.doubleValue,
-      temperature > 0, case .bool(let gated) = settings["gated"]
-    else {
-      throw ConfigurationError("head: a preference-embedding head needs 'blocks' (≥ 1), 'temperature' (> 0), 'gated'")
-    }
+    let blocks = try settings.integer("blocks")
+    guard blocks >= 1 else { throw settings.invalid("blocks", "expected an integer ≥ 1, found \(blocks)") }
+    let temperature = try settings.number("temperature")
+    guard temperature > 0 else { throw settings.invalid("temperature", "expected a number > 0, found \(temperature)") }
+    let gated = try settings.bool("gated")
     let objective = PreferenceEmbeddingObjective(
       dimension: dimension, blocks: Int(blocks), temperature: temperature, gated: gated)
     var parameters = try weights.floats("gpm.projection")

@@ -133,11 +133,10 @@ public struct MixtureHead: RewardHead {
     return tensors
   }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> MixtureHead {
-    guard case .int(let heads) = settings["heads"], heads >= 1, let names = settings["annotators"]?.arrayValue else {
-      throw ConfigurationError("head: a mixture needs 'heads' (≥ 1) and 'annotators' (a list)")
-    }
-    let annotatorNames = names.compactMap(\.stringValue)
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> MixtureHead {
+    let heads = try settings.integer("heads")
+    guard heads >= 1 else { throw settings.invalid("heads", "expected an integer ≥ 1, found \(heads)") }
+    let annotatorNames = try settings.strings("annotators")
     let objective = MixtureObjective(dimension: dimension, heads: Int(heads), annotators: annotatorNames.count)
     var parameters = try weights.floats("mixture.heads") + weights.floats("mixture.router")
     if !annotatorNames.isEmpty { parameters += try weights.floats("mixture.annotators") }

@@ -211,15 +211,15 @@ public struct RegressionHead: RewardHead {
     return tensors
   }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> RegressionHead {
-    guard let names = settings["attributes"]?.arrayValue?.compactMap(\.stringValue),
-      let coefficients = settings["coefficients"]?.arrayValue?.compactMap(\.doubleValue), !names.isEmpty,
-      names.count == coefficients.count
-    else {
-      throw ConfigurationError("head: a regression head needs 'attributes' and 'coefficients' lists of equal length")
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> RegressionHead {
+    let names = try settings.strings("attributes")
+    let coefficients = try settings.numbers("coefficients")
+    guard !names.isEmpty else { throw settings.invalid("attributes", "expected at least one attribute") }
+    guard names.count == coefficients.count else {
+      throw settings.invalid(
+        "coefficients", "expected one per attribute (\(names.count)), found \(coefficients.count)")
     }
-    var levels: Int?
-    if case .int(let value) = settings["ordinal_levels"] { levels = Int(value) }
+    let levels = settings.has("ordinal_levels") ? try settings.integer("ordinal_levels") : nil
     let objective = RegressionObjective(dimension: dimension, coefficients: coefficients, ordinalLevels: levels)
     var parameters = try weights.floats("regression.weight") + weights.floats("regression.bias")
     if objective.thresholdCount > 0 { parameters += try weights.floats("regression.thresholds") }

@@ -16,7 +16,7 @@ public protocol CheckpointHead: Sendable {
   /// Whether the head also reads the prompt's own features (gates, routers).
   var usesPromptFeatures: Bool { get }
   /// Rebuilds the head from what `settings` and `tensors` saved.
-  static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> Self
+  static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> Self
 }
 
 extension CheckpointHead {
@@ -47,7 +47,7 @@ public enum HeadRegistry {
   ]
 
   public static func load(
-    kind: String, settings: JSONObject, dimension: Int, weights: SafeTensorsFile
+    kind: String, settings: RecordFields, dimension: Int, weights: SafeTensorsFile
   ) throws -> any CheckpointHead {
     switch kind {
     case LinearHead.kind: return try LinearHead.load(settings: settings, dimension: dimension, weights: weights)
@@ -76,7 +76,7 @@ public struct LinearHead: RewardHead {
   public var settings: JSONObject { JSONObject() }
   public var tensors: [NamedTensor] { [NamedTensor(name: Self.tensorName, shape: [weights.count], values: weights)] }
 
-  public static func load(settings: JSONObject, dimension: Int, weights: SafeTensorsFile) throws -> LinearHead {
+  public static func load(settings: RecordFields, dimension: Int, weights: SafeTensorsFile) throws -> LinearHead {
     let values = try weights.floats(tensorName)
     guard values.count == dimension else {
       throw ConfigurationError(

@@ -136,6 +136,52 @@ import Testing
     }
   }
 
+  /// Issue 15.1: config.json is read by the one typed record reader, so every bad field is named
+  /// by its full path, and a list element of the wrong type is an error instead of being dropped.
+  @Test(arguments: [
+    ("members", JSONValue.string("three"), "field 'head.members': expected an integer, found string"),
+    ("members", .int(0), "field 'head.members': expected an integer ≥ 1, found 0"),
+    ("aggregation", .int(1), "field 'head.aggregation': expected a string, found number"),
+    ("dimension", .int(1 << 40), "field 'head.dimension': expected an integer in 1...4294967296, found 1099511627776"),
+    ("k", .string("x"), "field 'head.k': expected a finite number, found the string \"x\""),
+  ])
+  func headSettingsErrorsNameTheFieldPath(_ key: String, _ value: JSONValue, _ expected: String) throws {
+    let path = directory()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var features = HashedNGramFeaturizer.Configuration()
+    features.buckets = 16
+    features.lengthFeatures = false
+    let featurizer = try HashedNGramFeaturizer(features)
+    try Checkpoint(
+      head: EnsembleHead(members: [weights(1), weights(2)], aggregation: .mean), featurizer: featurizer.descriptor,
+      training: [:], metrics: [:]
+    ).save(to: path)
+    #expect(loadError(path) == "loaded without error")
+    var config = try configObject(path)
+    var head = try #require(config["head"]?.objectValue)
+    head[key] = value
+    config["head"] = .object(head)
+    try writeConfig(config, path)
+    let message = loadError(path)
+    #expect(message == path + "/config.json: " + expected, "\(message)")
+  }
+
+  @Test func aNonStringInAListIsAnErrorNotDropped() throws {
+    let path = directory()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try linearCheckpoint(weights(1)).save(to: path)
+    var config = try configObject(path)
+    var head = try #require(config["head"]?.objectValue)
+    head["kind"] = .string(RegressionHead.kind)
+    head["attributes"] = ["helpfulness", 7]
+    head["coefficients"] = [1.0, 0.5]
+    config["head"] = .object(head)
+    try writeConfig(config, path)
+    #expect(
+      loadError(path)
+        == path + "/config.json: field 'head.attributes[1]': expected a string, found number")
+  }
+
   @Test func aNewerFormatVersionIsRejectedByName() throws {
     let path = directory()
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -237,7 +283,10 @@ import Testing
     config["head"] = .object(head)
     try writeConfig(config, path)
     let message = loadError(path)
-    #expect(message.hasPrefix(path + "/config.json: head: an ensemble needs"), "\(message)")
+    #expect(
+      message == path
+        + "/config.json: field 'head.members': missing required field (the record has 'kind', 'dimension')",
+      "\(message)")
   }
 
   /// The featurizer is rebuilt after loading (when the model is made); its errors still name the

@@ -66,32 +66,42 @@ public struct PRMCheckpoint: Sendable {
     } catch let error as JSONSyntaxError {
       throw ConfigurationError("\(configPath):\(error.line): malformed JSON: \(error.message)")
     }
-    guard let object = config.objectValue, object["format"]?.stringValue == formatName else {
-      throw ConfigurationError("\(configPath): field 'format': expected \"\(formatName)\" (a PRM checkpoint)")
+    guard let object = config.objectValue else {
+      throw ConfigurationError("\(configPath): expected a JSON object, found \(config.typeName)")
     }
-    guard let headObject = object["head"]?.objectValue, case .int(let dimension) = headObject["featurizer_dimension"],
-      dimension > 0, case .bool(let includeStep) = headObject["include_step_features"]
-    else {
-      throw ConfigurationError(
-        "\(configPath): field 'head': expected {\"featurizer_dimension\": integer > 0, \"include_step_features\": boolean}"
-      )
-    }
-    guard let featurizer = object["featurizer"], featurizer.objectValue != nil else {
-      throw ConfigurationError("\(configPath): field 'featurizer': expected an object")
+    let fields = RecordFields(object, at: SourceLocation(file: configPath))
+    let dimension: Int
+    let includeStep: Bool
+    let featurizer: JSONObject
+    let threshold: Double?
+    do throws(InputError) {
+      guard try fields.optionalString("format") == formatName else {
+        throw fields.invalid("format", "expected \"\(formatName)\" (a PRM checkpoint)")
+      }
+      let head = try fields.record("head")
+      dimension = try head.integer("featurizer_dimension")
+      guard (1...Checkpoint.maximumDimension).contains(dimension) else {
+        throw head.invalid(
+          "featurizer_dimension", "expected an integer in 1...\(Checkpoint.maximumDimension), found \(dimension)")
+      }
+      includeStep = try head.bool("include_step_features")
+      featurizer = try fields.object("featurizer")
+      threshold = try fields.optionalNumber("threshold")
+    } catch {
+      throw ConfigurationError("\(error.location): \(error.message)")
     }
     let weightsPath = directory + "/" + Checkpoint.weightsFile
     let weights = try SafeTensorsFile(path: weightsPath)
     let w = try weights.floats("weight")
     let b = try weights.floats("bias")
-    let expected = Int(dimension) * (includeStep ? 2 : 1)
+    let expected = dimension * (includeStep ? 2 : 1)
     guard w.count == expected, b.count == 1 else {
       throw ConfigurationError(
         "\(weightsPath): expected 'weight' of \(expected) values and 'bias' of 1, found \(w.count) and \(b.count)")
     }
-    let threshold = object["threshold"]?.doubleValue
     return PRMCheckpoint(
-      head: PRMHead(featurizerDimension: Int(dimension), includeStepFeatures: includeStep, weights: w, bias: b[0]),
-      featurizer: featurizer, training: object["training"] ?? .null, threshold: threshold)
+      head: PRMHead(featurizerDimension: dimension, includeStepFeatures: includeStep, weights: w, bias: b[0]),
+      featurizer: .object(featurizer), training: object["training"] ?? .null, threshold: threshold)
   }
 
   /// The checkpoint as a `RewardModel` with step scores.
