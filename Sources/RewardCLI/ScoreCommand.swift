@@ -70,8 +70,11 @@ struct ScoreCommand: AsyncParsableCommand {
       batchSize: batchSize, wholeGroups: rewardModel.needsWholeGroups)
     let writer = try ScoredRecordWriter(path: output)
     let started = Date()
+    let progress = StreamProgress("score", terminal: terminal)
     let summary = try await FileScoring.run(
-      model: rewardModel, batches: batches, writer: writer, keepNonFinite: keepNonFinite)
+      model: rewardModel, batches: batches, writer: writer, keepNonFinite: keepNonFinite,
+      progress: { progress.update(done: $0) })
+    progress.finish()
     let done = summary.scored
     let nonFinite = summary.nonFinite
     let seconds = Date().timeIntervalSince(started)

@@ -33,6 +33,41 @@ struct Terminal: Sendable {
   }
 }
 
+/// A progress line for a stream whose length is unknown (`reward score` reading standard input or
+/// a file it has not counted): records so far and the rate, redrawn at most twice a second.
+final class StreamProgress: @unchecked Sendable {
+  private let terminal: Terminal
+  private let label: String
+  private let started = Date()
+  private let lock = NSLock()
+  private var lastDrawn = Date.distantPast
+
+  init(_ label: String, terminal: Terminal) {
+    self.label = label
+    self.terminal = terminal
+  }
+
+  func update(done: Int) {
+    guard !terminal.quiet, terminal.isInteractive else { return }
+    let now = Date()
+    let shouldDraw = lock.withLock {
+      guard now.timeIntervalSince(lastDrawn) >= 0.5 else { return false }
+      lastDrawn = now
+      return true
+    }
+    guard shouldDraw else { return }
+    let elapsed = now.timeIntervalSince(started)
+    let rate = elapsed > 0 ? Double(done) / elapsed : 0
+    FileHandle.standardError.write(Data("\r\(label) \(done) records  \(format(rate, 0))/s\u{1B}[K".utf8))
+  }
+
+  /// Clears the line before the summary is printed.
+  func finish() {
+    guard !terminal.quiet, terminal.isInteractive, lastDrawn != .distantPast else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}
+
 func format(_ value: Double, _ digits: Int) -> String {
   TextTable.number(value, digits)
 }
