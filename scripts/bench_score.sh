@@ -93,6 +93,26 @@ PY
 else
   echo "(math-verify not installed: pip install math-verify==0.9.0)"
 fi
+# JSON Lines I/O through the whole process (issue 15.2, >= 150 MB/s): the 8,000 lines repeated
+# IO_REPEAT times (196 MB by default), scored with a literal `format` pattern (a byte search, so the
+# rule costs next to nothing), side by side with Python's json read + write of the same file.
+printf 'name: io\ncomponents:\n  - kind: format\n    pattern: "boxed"\n' > "$out/io.yaml"
+io="$out/io.jsonl"
+for _ in $(seq 1 "${IO_REPEAT:-20}"); do cat "$input"; done > "$io"
+io_mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$io")
+io_items=$(wc -l < "$io")
+echo "I/O input: $io_items records, $io_mb MB"
+(
+  mb="$io_mb" items="$io_items"
+  if [ "${BENCH_PIPELINE:-0}" = 1 ]; then
+    measure "pipeline, no rule (I/O)" "$(score)" constant "$io" "$out/io-out.jsonl"
+  else
+    measure "reward score, literal format rule (I/O)" "$(score)" io "$io" "$out/io-out.jsonl"
+  fi
+  measure "python json read+write (I/O)" python3 "$repo/scripts/bench/score_peer.py" json-roundtrip "$io" "$out/io-py.jsonl"
+)
+rm -f "$io" "$out/io-out.jsonl" "$out/io-py.jsonl"
+
 big="$out/big.jsonl"
 mb=$(python3 -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$big")
 items=$(wc -l < "$big")
