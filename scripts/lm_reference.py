@@ -326,6 +326,172 @@ def step_tokenizer() -> None:
     write_json("smollm2/gguf_metadata.json", {"file": SMOLLM2_FILE, "metadata": metadata}, compact=False)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Step: chat templates
+
+# name → (where the exact text came from, special tokens of the model the template belongs to).
+# huggingface.js = github.com/huggingface/huggingface.js@fe42e68017ffc76d09922ea8f9b38a6964345710
+#   (packages/jinja/test/e2e.test.js: templates copied from the models' tokenizer_config.json;
+#    packages/ollama-utils/src/chat-template-automap.ts: `gguf` = tokenizer.chat_template of the
+#    models' GGUF files)
+# llama.cpp = github.com/ye-NX/llama.cpp@1eeb523c3e0c7ffbd59469f5463dcbdecba3535e, a fork of
+#   ggml-org/llama.cpp (models/templates/*.jinja: the models' templates, byte for byte)
+TEMPLATE_SOURCES = {
+    "smollm2": ("GGUF tokenizer.chat_template of SmolLM2-135M-Instruct.Q4_1.gguf", "<|im_start|>", "<|im_end|>"),
+    "llama-3-instruct": ("huggingface.js ollama-utils automap, library/llama3:8b (Meta-Llama-3-8B-Instruct)", "<|begin_of_text|>", "<|eot_id|>"),
+    "llama-3.1-instruct": ("huggingface.js e2e.test.js meta-llama/Llama-3.1-8B-Instruct; identical to llama.cpp models/templates/meta-llama-Llama-3.3-70B-Instruct.jinja", "<|begin_of_text|>", "<|eot_id|>"),
+    "llama-3.2-instruct": ("llama.cpp models/templates/meta-llama-Llama-3.2-3B-Instruct.jinja", "<|begin_of_text|>", "<|eot_id|>"),
+    "qwen2.5-instruct": ("huggingface.js ollama-utils automap, library/qwen2.5:0.5b (Qwen2.5-0.5B-Instruct GGUF)", None, "<|im_end|>"),
+    "qwen3": ("llama.cpp models/templates/Qwen-Qwen3-0.6B.jinja; identical to huggingface.js e2e.test.js Qwen/Qwen3-0.6B", None, "<|im_end|>"),
+    "mistral-7b-instruct-v0.1": ("huggingface.js e2e.test.js TheBloke/Mistral-7B-Instruct-v0.1-GPTQ; identical to the ollama automap library/mistral:7b-instruct-fp16 GGUF", "<s>", "</s>"),
+    "mixtral-8x7b-instruct-v0.1": ("huggingface.js e2e.test.js mistralai/Mixtral-8x7B-Instruct-v0.1", "<s>", "</s>"),
+    "mistral-nemo-instruct-2407": ("llama.cpp models/templates/mistralai-Mistral-Nemo-Instruct-2407.jinja", "<s>", "</s>"),
+    "gemma-2-it": ("llama.cpp models/templates/google-gemma-2-2b-it.jinja; identical to the ollama automap library/gemma2:2b GGUF", "<bos>", "<eos>"),
+    "phi-3-mini-instruct": ("huggingface.js ollama-utils automap, library/phi3:3.8b (Phi-3-mini GGUF)", "<s>", "<|endoftext|>"),
+    "phi-3.5-mini-instruct": ("llama.cpp models/templates/microsoft-Phi-3.5-mini-instruct.jinja", "<s>", "<|endoftext|>"),
+    "zephyr-7b-beta": ("huggingface.js e2e.test.js HuggingFaceH4/zephyr-7b-beta", "<s>", "</s>"),
+    "zephyr-7b-gemma-chatml": ("huggingface.js e2e.test.js HuggingFaceH4/zephyr-7b-gemma-v0.1 (ChatML)", "<bos>", "<eos>"),
+    "qwen1.5-chat-chatml": ("huggingface.js e2e.test.js Qwen/Qwen1.5-72B-Chat (ChatML)", None, "<|im_end|>"),
+}
+
+
+def bfcl_tools(count: int) -> list[dict]:
+    """Real tool definitions (BFCL v4), OpenAI style as transformers' get_json_schema makes them."""
+    rows = read_jsonl("tools/bfcl-v4-simple_python.jsonl")
+    return [{"type": "function", "function": rows[i]["function"][0]} for i in range(count)]
+
+
+def conversations() -> dict[str, tuple[list[dict], bool]]:
+    """name → (messages, add_generation_prompt), from real data where it exists."""
+    questions = read_jsonl("judge/mt-bench-questions.jsonl")
+    answers = {r["question_id"]: r for r in read_jsonl("judge/mt-bench-reference-answers-gpt-4.jsonl")}
+    qid = 101 if 101 in answers else sorted(answers)[0]
+    question = next(q for q in questions if q["question_id"] == qid)
+    reference = answers[qid]["choices"][0]["turns"]
+    writing = questions[0]["turns"][0]
+    hh = read_jsonl("preference/hh-rlhf-helpful-base-test.jsonl.gz")
+    hh_dialogue = next(m for m in (hh_turns(r["chosen"]) for r in hh[40:]) if len(m) >= 4 and len(m) % 2 == 0
+                       and all(len(x["content"]) < 400 for x in m))
+    system = "You are a concise assistant. Answer in at most three sentences."
+    return {
+        "single": ([{"role": "user", "content": writing}], True),
+        "single-no-prompt": ([{"role": "user", "content": writing}], False),
+        "system": ([{"role": "system", "content": system}, {"role": "user", "content": question["turns"][0]}], True),
+        "multi": ([
+            {"role": "user", "content": question["turns"][0]},
+            {"role": "assistant", "content": reference[0]},
+            {"role": "user", "content": question["turns"][1]},
+        ], True),
+        "multi-final-assistant": ([
+            {"role": "user", "content": question["turns"][0]},
+            {"role": "assistant", "content": reference[0]},
+            {"role": "user", "content": question["turns"][1]},
+            {"role": "assistant", "content": reference[1]},
+        ], False),
+        "system-multi": ([{"role": "system", "content": system}] + hh_dialogue, False),
+        "hh-dialogue": (hh_dialogue, False),
+        "whitespace": ([
+            {"role": "user", "content": "  leading and trailing spaces\n\n"},
+            {"role": "assistant", "content": "\n  indented answer  "},
+            {"role": "user", "content": "\tTabs\tand unicode: 你好 😀"},
+        ], True),
+        "empty-content": ([{"role": "user", "content": ""}], True),
+        "bad-two-users": ([{"role": "user", "content": "first"}, {"role": "user", "content": "second"}], True),
+        "bad-assistant-first": ([{"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Hi"}], True),
+    }
+
+
+def template_specific_cases() -> list[tuple[str, str, list[dict], bool, dict]]:
+    """(id, template, messages, add_generation_prompt, kwargs) for what only some templates handle."""
+    tools = bfcl_tools(2)
+    answers = read_jsonl("tools/bfcl-v4-simple_python-answers.jsonl")
+    question = read_jsonl("tools/bfcl-v4-simple_python.jsonl")[0]["question"][0]
+    truth = answers[0]["ground_truth"][0]
+    name, params = next(iter(truth.items()))
+    arguments = {k: v[0] for k, v in params.items() if v and v[0] != ""}
+    call = {"type": "function", "function": {"name": name, "arguments": arguments}}
+    call_str = {"type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    tool_turn = [
+        *question,
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "content": json.dumps({"area": 25})},
+    ]
+    system = {"role": "system", "content": "You are a helpful assistant with tools."}
+    think = "<think>\nThe user greets me. I should greet back.\n</think>\n\nHello! How can I help?"
+    cases = [
+        ("llama-3.1-tools", "llama-3.1-instruct", [system, *question], True, {"tools": tools}),
+        ("llama-3.1-tools-system-prompt", "llama-3.1-instruct", [system, *question], True,
+         {"tools": tools, "tools_in_user_message": False}),
+        ("llama-3.1-date", "llama-3.1-instruct", [*question], True, {"date_string": "30 Nov 2026"}),
+        ("llama-3.1-builtin-tools", "llama-3.1-instruct", [*question], True,
+         {"builtin_tools": ["brave_search", "wolfram_alpha"], "tools": tools}),
+        ("llama-3.1-tool-call", "llama-3.1-instruct", [system, *tool_turn], True, {"tools": tools}),
+        ("llama-3.2-tools", "llama-3.2-instruct", [system, *question], True, {"tools": tools, "date_string": "30 Nov 2026"}),
+        ("qwen2.5-tools", "qwen2.5-instruct", [*question], True, {"tools": tools}),
+        ("qwen2.5-tools-system", "qwen2.5-instruct", [system, *question], True, {"tools": tools}),
+        ("qwen2.5-tool-call", "qwen2.5-instruct", [*tool_turn], True, {"tools": tools}),
+        ("qwen2.5-tool-call-string-args", "qwen2.5-instruct",
+         [*question, {"role": "assistant", "content": "", "tool_calls": [call_str]}, {"role": "tool", "content": "25"}],
+         True, {"tools": tools}),
+        ("qwen3-thinking-off", "qwen3", [*question], True, {"enable_thinking": False}),
+        ("qwen3-thinking-on", "qwen3", [*question], True, {"enable_thinking": True}),
+        ("qwen3-history-think-stripped", "qwen3",
+         [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": think},
+          {"role": "user", "content": "What is 2+2?"}], True, {}),
+        ("qwen3-final-think-kept", "qwen3",
+         [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": think}], False, {}),
+        ("qwen3-reasoning-content", "qwen3",
+         [{"role": "user", "content": "Hi"},
+          {"role": "assistant", "content": "Hello!", "reasoning_content": "Greet back."}], False, {}),
+        ("qwen3-tools", "qwen3", [system, *question], True, {"tools": tools}),
+        ("qwen3-tool-call", "qwen3", [*tool_turn], True, {"tools": tools}),
+        ("mistral-nemo-tools", "mistral-nemo-instruct-2407", [*question], True, {"tools": tools}),
+        ("smollm2-own-system", "smollm2", [system, *question], True, {}),
+    ]
+    return cases
+
+
+def step_templates() -> None:
+    tok = smol_tokenizer()
+    folder = FIXTURES / "chat_templates" / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "smollm2.jinja").write_text(tok.chat_template, encoding="utf-8")
+    sources = {}
+    for name, (source, _, _) in TEMPLATE_SOURCES.items():
+        path = folder / f"{name}.jinja"
+        sources[name] = {"file": f"templates/{name}.jinja", "source": source,
+                         "bytes": path.stat().st_size}
+
+    def render(template: str, messages, add_generation_prompt: bool, kwargs: dict) -> dict:
+        source = (folder / f"{template}.jinja").read_text(encoding="utf-8")
+        _, bos, eos = TEMPLATE_SOURCES[template]
+        context = {"bos_token": bos, "eos_token": eos, **kwargs}
+        call_kwargs = dict(context)
+        tools = call_kwargs.pop("tools", None)
+        try:
+            text = tok.apply_chat_template(
+                messages, chat_template=source, tools=tools, tokenize=False,
+                add_generation_prompt=add_generation_prompt, **call_kwargs)
+            return {"kwargs": context, "expected": text, "error": None}
+        except Exception as error:  # transformers raised: record it
+            return {"kwargs": context, "expected": None, "error": f"{type(error).__name__}: {error}"}
+
+    cases = []
+    convos = conversations()
+    for template in TEMPLATE_SOURCES:
+        extra = {"date_string": "26 Jul 2024"} if template == "llama-3.2-instruct" else {}
+        for convo_name, (messages, agp) in convos.items():
+            result = render(template, messages, agp, extra)
+            cases.append({"id": f"{template}-{convo_name}", "template": template, "messages": messages,
+                          "add_generation_prompt": agp, **result})
+    for case_id, template, messages, agp, kwargs in template_specific_cases():
+        cases.append({"id": case_id, "template": template, "messages": messages, "add_generation_prompt": agp,
+                      **render(template, messages, agp, kwargs)})
+    errors = sum(1 for c in cases if c["error"])
+    print(f"{len(cases)} cases, {errors} raise")
+    write_json("chat_templates/cases.json", {"templates": sources, "cases": cases})
+
 # --------------------------------------------------------------------------------------------
 # main
 
@@ -343,6 +509,7 @@ def main(argv: list[str]) -> None:
 
 
 STEPS["tokenizer"] = step_tokenizer
+STEPS["templates"] = step_templates
 
 if __name__ == "__main__":
     main(sys.argv[1:])
