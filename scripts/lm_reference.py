@@ -492,6 +492,199 @@ def step_templates() -> None:
     print(f"{len(cases)} cases, {errors} raise")
     write_json("chat_templates/cases.json", {"templates": sources, "cases": cases})
 
+
+# --------------------------------------------------------------------------------------------
+# Step: tiny random models
+
+TINY_COMMON = dict(
+    hidden_size=64, intermediate_size=96, num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+    vocab_size=256, max_position_embeddings=128, rms_norm_eps=1e-6, pad_token_id=0, bos_token_id=1,
+    eos_token_id=2, hidden_act="silu",
+)
+
+# name → (model_type, extra config, seqcls num_labels). Every one is grouped-query (4 heads, 2 KV).
+TINY_MODELS = {
+    "llama": ("llama", dict(num_hidden_layers=3, tie_word_embeddings=True,
+                            rope_parameters={"rope_type": "default", "rope_theta": 10000.0}), 1),
+    "llama3-rope": ("llama", dict(num_hidden_layers=2, tie_word_embeddings=False, rope_parameters={
+        "rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0, "original_max_position_embeddings": 32}), 2),
+    "qwen2": ("qwen2", dict(num_hidden_layers=2, tie_word_embeddings=False, use_sliding_window=False,
+                            rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}), 3),
+    "qwen3": ("qwen3", dict(num_hidden_layers=2, tie_word_embeddings=True, use_sliding_window=False,
+                            attention_bias=False, rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}), 1),
+    "mistral": ("mistral", dict(num_hidden_layers=2, tie_word_embeddings=False, sliding_window=None,
+                                rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}), 2),
+}
+
+# Token sequences of different lengths; ids ≥ 3 so no sequence holds the pad id (0).
+TINY_SEQUENCES = [
+    [1, 17, 200, 45, 9, 133, 77],
+    [1, 5, 88, 250, 31, 64, 3, 199, 120, 41, 12, 240],
+    [1, 99, 100],
+]
+
+
+def randomize(model: torch.nn.Module, generator: torch.Generator) -> None:
+    """Replace transformers' init (tiny std, norms at 1, zero biases) with seeded values of a size
+    that makes every part matter: weights ~ N(0, 1/fan_in), norm weights ~ 1 + N(0, 0.2), biases ~
+    N(0, 0.1), embeddings ~ N(0, 0.5²) (so tied logits stay moderate)."""
+    with torch.no_grad():
+        for name, param in sorted(model.named_parameters()):
+            shape = param.shape
+            if "norm" in name:
+                value = 1.0 + 0.2 * torch.randn(shape, generator=generator)
+            elif name.endswith(".bias"):
+                value = 0.1 * torch.randn(shape, generator=generator)
+            elif "embed_tokens" in name:
+                value = 0.5 * torch.randn(shape, generator=generator)
+            else:
+                value = torch.randn(shape, generator=generator) / math.sqrt(shape[-1])
+            param.copy_(value)
+
+
+def causal_outputs(model, ids: list[int]) -> dict:
+    with torch.no_grad():
+        out = model(torch.tensor([ids]), output_hidden_states=True)
+    logits = out.logits[0]
+    logprobs = torch.log_softmax(logits, dim=-1)
+    token_logprobs = logprobs[:-1].gather(1, torch.tensor(ids[1:]).unsqueeze(1)).squeeze(1)
+    return {
+        "hidden_states": [f32(h[0]) for h in out.hidden_states],
+        "logits": f32(logits),
+        "logprobs": f32(token_logprobs),
+    }
+
+
+def padded_batch(sequences, pad_id: int, side: str):
+    width = max(len(s) for s in sequences)
+    ids, mask = [], []
+    for seq in sequences:
+        pad = [pad_id] * (width - len(seq))
+        ids.append(pad + seq if side == "left" else seq + pad)
+        ones, zeros = [1] * len(seq), [0] * (width - len(seq))
+        mask.append(zeros + ones if side == "left" else ones + zeros)
+    return ids, mask
+
+
+def write_legacy_config(folder: Path) -> None:
+    """config.v4.json: the same configuration the way transformers 4 (and most Hub checkpoints)
+    spell it — `rope_theta` at the top and `rope_scaling` — checked to load to the same values."""
+    from transformers import AutoConfig
+    import shutil
+    import tempfile
+
+    config = json.loads((folder / "config.json").read_text())
+    rope = dict(config.pop("rope_parameters"))
+    config["rope_theta"] = rope.pop("rope_theta")
+    config["rope_scaling"] = rope
+    config["transformers_version"] = "4.46.0"
+    text = json.dumps(config, indent=2, sort_keys=True) + "\n"
+    with tempfile.TemporaryDirectory() as scratch:
+        Path(scratch, "config.json").write_text(text)
+        legacy = AutoConfig.from_pretrained(scratch)
+        current = AutoConfig.from_pretrained(folder)
+        assert legacy.rope_parameters == current.rope_parameters, (legacy.rope_parameters, current.rope_parameters)
+    (folder / "config.v4.json").write_text(text)
+
+
+def step_tiny() -> None:
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSequenceClassification
+
+    for index, (name, (model_type, extra, num_labels)) in enumerate(TINY_MODELS.items()):
+        generator = torch.Generator().manual_seed(SEED + index)
+        config = AutoConfig.for_model(model_type, **TINY_COMMON, **extra)
+        config.dtype = torch.float32
+        causal = AutoModelForCausalLM.from_config(config, dtype=torch.float32).eval()
+        randomize(causal, generator)
+        if config.tie_word_embeddings:
+            assert causal.lm_head.weight.data_ptr() == causal.model.embed_tokens.weight.data_ptr()
+        folder = FIXTURES / "tiny" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        causal.save_pretrained(folder, safe_serialization=True)
+
+        seq_config = AutoConfig.for_model(model_type, **TINY_COMMON, **extra, num_labels=num_labels)
+        seq_config.dtype = torch.float32
+        seqcls = AutoModelForSequenceClassification.from_config(seq_config, dtype=torch.float32).eval()
+        # The same backbone as the causal LM, plus a random score head.
+        missing = seqcls.model.load_state_dict(causal.model.state_dict())
+        assert not missing.missing_keys and not missing.unexpected_keys, missing
+        with torch.no_grad():
+            seqcls.score.weight.copy_(torch.randn(seqcls.score.weight.shape, generator=generator) / 8.0)
+        seqcls.save_pretrained(folder / "seqcls", safe_serialization=True)
+
+        (folder / "generation_config.json").unlink(missing_ok=True)
+        if name == "llama3-rope":
+            write_legacy_config(folder)
+
+        # Reload from disk so the reference is what the files hold.
+        causal = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+        seqcls = AutoModelForSequenceClassification.from_pretrained(folder / "seqcls", dtype=torch.float32).eval()
+
+        per_sequence = []
+        for ids in TINY_SEQUENCES:
+            result = causal_outputs(causal, ids)
+            with torch.no_grad():
+                result["seqcls_logits"] = f32(seqcls(torch.tensor([ids])).logits[0])
+            per_sequence.append(result)
+
+        batches = []
+        worst = 0.0
+        for side in ("right", "left"):
+            ids, mask = padded_batch(TINY_SEQUENCES, config.pad_token_id, side)
+            with torch.no_grad():
+                out = causal(torch.tensor(ids), attention_mask=torch.tensor(mask), output_hidden_states=True)
+                scores = seqcls(torch.tensor(ids), attention_mask=torch.tensor(mask)).logits
+            diff_logits, diff_hidden = 0.0, 0.0
+            for row, seq in enumerate(TINY_SEQUENCES):
+                start = 0 if side == "right" else len(ids[row]) - len(seq)
+                span = slice(start, start + len(seq))
+                alone = torch.tensor(per_sequence[row]["logits"])
+                diff_logits = max(diff_logits, (out.logits[row, span] - alone).abs().max().item())
+                alone_h = torch.tensor(per_sequence[row]["hidden_states"][-1])
+                diff_hidden = max(diff_hidden, (out.hidden_states[-1][row, span] - alone_h).abs().max().item())
+            score_diff = (scores - torch.tensor([p["seqcls_logits"] for p in per_sequence])).abs().max().item()
+            worst = max(worst, diff_logits, diff_hidden, score_diff)
+            batches.append({
+                "padding_side": side, "input_ids": ids, "attention_mask": mask,
+                "seqcls_logits": f32(scores),
+                "max_abs_diff_vs_per_sequence": {"logits": diff_logits, "hidden_last_layer": diff_hidden,
+                                                 "seqcls_logits": score_diff},
+            })
+
+        # Two equivalent float32 computations: the same forward with torch's eager vs SDPA attention.
+        eager = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+        sdpa = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="sdpa").eval()
+        eager_vs_sdpa = 0.0
+        for ids in TINY_SEQUENCES:
+            with torch.no_grad():
+                a = eager(torch.tensor([ids])).logits
+                b = sdpa(torch.tensor([ids])).logits
+            eager_vs_sdpa = max(eager_vs_sdpa, (a - b).abs().max().item())
+        worst = max(worst, eager_vs_sdpa)
+
+        logits_scale = max(abs(v) for p in per_sequence for row in p["logits"] for v in row)
+        write_json(f"tiny/{name}/expected.json", {
+            "architecture": causal.config.architectures[0],
+            "seqcls_architecture": seqcls.config.architectures[0],
+            "model_type": model_type,
+            "num_hidden_layers": config.num_hidden_layers,
+            "tie_word_embeddings": bool(config.tie_word_embeddings),
+            "num_labels": num_labels,
+            "pad_token_id": config.pad_token_id,
+            "sequences": TINY_SEQUENCES,
+            "per_sequence": per_sequence,
+            "batches": batches,
+            "tolerance": {
+                "observed_max_abs": worst,
+                "eager_vs_sdpa_logits_max_abs": eager_vs_sdpa,
+                "max_abs_logit": logits_scale,
+                "suggested_abs": 1e-4,
+                "note": "observed_max_abs is the largest difference between two equivalent float32 torch "
+                        "computations here (batch-of-1 vs padded batches, eager vs SDPA attention)",
+            },
+        })
+
 # --------------------------------------------------------------------------------------------
 # main
 
@@ -510,6 +703,7 @@ def main(argv: list[str]) -> None:
 
 STEPS["tokenizer"] = step_tokenizer
 STEPS["templates"] = step_templates
+STEPS["tiny"] = step_tiny
 
 if __name__ == "__main__":
     main(sys.argv[1:])
