@@ -685,6 +685,301 @@ def step_tiny() -> None:
             },
         })
 
+
+# --------------------------------------------------------------------------------------------
+# Step: SmolLM2 forward pass (GGUF dequantised by transformers, float32)
+
+GGUF_TO_HF = {
+    "token_embd": "model.embed_tokens", "output_norm": "model.norm", "output": "lm_head",
+    "attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+    "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+    "ffn_down": "mlp.down_proj", "attn_norm": "input_layernorm", "ffn_norm": "post_attention_layernorm",
+}
+
+
+def hf_name(gguf_name: str) -> str:
+    parts = gguf_name.split(".")
+    if parts[0] == "blk":
+        return f"model.layers.{parts[1]}.{GGUF_TO_HF[parts[2]]}.{parts[3]}"
+    return f"{GGUF_TO_HF[parts[0]]}.{parts[1]}"
+
+
+def llama_cpp_permute(weights: np.ndarray, heads: int) -> np.ndarray:
+    """llama.cpp's row order for Q/K (RoPE on interleaved pairs): rows of each head go from
+    [first half | second half] to interleaved pairs."""
+    rows = weights.shape[0]
+    return weights.reshape(heads, 2, rows // heads // 2, *weights.shape[1:]).swapaxes(1, 2).reshape(weights.shape)
+
+
+def forward_texts(tok) -> list[tuple[str, str, str]]:
+    """~10 real texts from short to ~300 tokens."""
+    import csv
+
+    with open(DATA / "safety/xstest-prompts.csv", encoding="utf-8") as handle:
+        xstest = list(csv.DictReader(handle))
+    candidates = [(f"xstest-{i:04d}", "safety/xstest-prompts.csv", xstest[i]["prompt"]) for i in range(0, 100, 5)]
+    hh = read_jsonl("preference/hh-rlhf-helpful-base-test.jsonl.gz")
+    candidates += [(f"hh-{i:04d}", "preference/hh-rlhf-helpful-base-test.jsonl.gz", hh[i]["chosen"]) for i in range(0, 400, 7)]
+    gsm = read_jsonl("math/gsm8k-test.jsonl")
+    candidates += [(f"gsm8k-{i:04d}", "math/gsm8k-test.jsonl", gsm[i]["question"] + "\n" + gsm[i]["answer"]) for i in range(0, 200, 9)]
+    math500 = read_jsonl("math/math500.jsonl")
+    candidates += [(f"math500-{i:04d}", "math/math500.jsonl", math500[i]["solution"]) for i in range(0, 200, 11)]
+    judgebench = read_jsonl("judge/judgebench-claude-3-5-sonnet.jsonl")
+    code = [(i, r) for i, r in enumerate(judgebench) if r["source"].startswith("livecodebench")]
+    candidates += [(f"judgebench-{i:04d}", "judge/judgebench-claude-3-5-sonnet.jsonl", r["response_A"]) for i, r in code[:20]]
+    questions = read_jsonl("judge/mt-bench-questions.jsonl")
+    candidates += [(f"mtbench-{q['question_id']}", "judge/mt-bench-questions.jsonl", q["turns"][0]) for q in questions[:40]]
+    buckets = [(1, 8), (9, 20), (21, 40), (41, 70), (71, 100), (101, 140), (141, 180), (181, 230), (231, 270), (271, 310)]
+    chosen, used_prefixes = [], set()
+    for low, high in buckets:
+        for case_id, source, text in candidates:
+            n = len(tok(text, add_special_tokens=False)["input_ids"])
+            prefix = case_id.split("-")[0]
+            if low <= n <= high and case_id not in {c[0] for c in chosen} and (prefix not in used_prefixes or len(used_prefixes) >= 5):
+                chosen.append((case_id, source, text))
+                used_prefixes.add(prefix)
+                break
+    return chosen
+
+
+def step_forward() -> None:
+    tok, model = smol_tokenizer(), smol_model()
+    layers = model.config.num_hidden_layers
+    texts = []
+    for case_id, source, text in forward_texts(tok):
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            out = model(torch.tensor([ids]), output_hidden_states=True)
+            base = model.model(torch.tensor([ids]))
+        hidden = out.hidden_states
+        assert len(hidden) == layers + 1
+        assert torch.equal(hidden[-1], base.last_hidden_state)  # the last entry is after the final norm
+        logprobs = torch.log_softmax(out.logits[0], dim=-1)
+        token_logprobs = logprobs[:-1].gather(1, torch.tensor(ids[1:]).unsqueeze(1)).squeeze(1)
+        texts.append({
+            "id": case_id, "source": source, "text": text, "ids": ids,
+            "final_last": f32(hidden[-1][0, -1]),
+            "final_mean": f32(hidden[-1][0].mean(dim=0)),
+            "layers_last_first8": [f32(h[0, -1, :8]) for h in hidden],
+            "logprobs": f32(token_logprobs),
+            "logprob_sum": float(token_logprobs.double().sum()),
+        })
+        print(f"  {case_id}: {len(ids)} tokens")
+    write_json("smollm2/forward.json", {
+        "model": SMOLLM2_FILE, "num_hidden_layers": layers, "hidden_size": model.config.hidden_size,
+        "hidden_states_note": "hidden_states[0] = token embeddings; hidden_states[i] = output of decoder layer i "
+                              "(1-based) for i < L; hidden_states[L] = final RMSNorm applied to layer L's output "
+                              "(layer L's pre-norm output is not recorded)",
+        "texts": texts,
+    })
+
+    # What transformers did with each GGUF tensor: its type, and whether Q/K rows were un-permuted.
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+
+    reader = GGUFReader(str(SMOLLM2_DIR / SMOLLM2_FILE))
+    state = model.state_dict()
+    tensors = []
+    for tensor in reader.tensors:
+        name = hf_name(tensor.name)
+        weight = state[name].numpy()
+        raw = dequantize(tensor.data, tensor.tensor_type).reshape(weight.shape)
+        permuted = False
+        if not np.array_equal(raw, weight):
+            heads = model.config.num_attention_heads if ".attn_q." in tensor.name else model.config.num_key_value_heads
+            assert np.array_equal(llama_cpp_permute(weight, heads), raw), tensor.name
+            permuted = True
+        tensors.append({
+            "name": tensor.name, "type": tensor.tensor_type.name, "gguf_shape": [int(d) for d in tensor.shape],
+            "hf_name": name, "hf_shape": list(weight.shape), "permuted_qk": permuted,
+            "hf_row0_first8": f32(weight.reshape(weight.shape[0], -1)[0, :8]),
+        })
+    if "lm_head.weight" not in {t["hf_name"] for t in tensors}:
+        note = "no output.weight: tied, lm_head = model.embed_tokens"
+    else:
+        note = "untied"
+    write_json("smollm2/tensor_types.json", {"file": SMOLLM2_FILE, "lm_head": note, "tensors": tensors})
+
+
+# --------------------------------------------------------------------------------------------
+# Step: GGUF quantised blocks and a tiny GGUF model
+
+# Byte offsets of the f16 scale fields inside one block, per type (ggml's block layouts), so that
+# random bytes get finite, sane scales; the remaining bytes stay random.
+SCALE_OFFSETS = {
+    "Q8_0": [0], "Q4_0": [0], "Q4_1": [0, 2], "Q5_0": [0], "Q5_1": [0, 2],
+    "Q4_K": [0, 2], "Q5_K": [0, 2], "Q6_K": [208], "Q2_K": [80, 82], "Q3_K": [108],
+}
+
+
+def step_quant() -> None:
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+    from gguf import quants
+
+    rng = np.random.default_rng(SEED)
+    types = {}
+    for name in ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K", "Q2_K", "Q3_K"]:
+        qtype = GGMLQuantizationType[name]
+        block_size, type_size = GGML_QUANT_SIZES[qtype]
+        blocks = []
+        if name in ("F16", "BF16"):
+            # 32 values a "block"; random finite values, stored little-endian.
+            for scale in (1.0, 1e-3, 300.0):
+                values = (rng.standard_normal(32) * scale).astype(np.float32)
+                raw = quants.quantize(values.reshape(1, -1), qtype).reshape(-1).view(np.uint8)
+                blocks.append({"kind": "quantized_from_floats", "n_blocks": 32, "hex": raw.tobytes().hex(),
+                               "source_floats": f32(values), "dequantized": f32(quants.dequantize(raw, qtype))})
+        else:
+            for scale_value in (0.0123, 1.5, -0.25):
+                raw = rng.integers(0, 256, size=type_size, dtype=np.uint8)
+                for k, offset in enumerate(SCALE_OFFSETS[name]):
+                    value = np.float16(scale_value * (1.0 + 0.37 * k) * (1 if k == 0 else -1))
+                    raw[offset:offset + 2] = np.frombuffer(value.tobytes(), dtype=np.uint8)
+                blocks.append({"kind": "random_bytes", "n_blocks": 1, "hex": raw.tobytes().hex(), "source_floats": None,
+                               "dequantized": f32(quants.dequantize(raw, qtype))})
+            # Two consecutive random blocks: dequantize works block by block along the row.
+            raw = rng.integers(0, 256, size=2 * type_size, dtype=np.uint8)
+            for b in range(2):
+                for offset in SCALE_OFFSETS[name]:
+                    raw[b * type_size + offset: b * type_size + offset + 2] = np.frombuffer(
+                        np.float16(0.05 * (b + 1)).tobytes(), dtype=np.uint8)
+            blocks.append({"kind": "random_bytes", "n_blocks": 2, "hex": raw.tobytes().hex(), "source_floats": None,
+                           "dequantized": f32(quants.dequantize(raw, qtype))})
+            try:
+                for variant in ("normal", "zeros", "outlier"):
+                    values = rng.standard_normal(block_size).astype(np.float32)
+                    if variant == "zeros":
+                        values[:] = 0
+                    elif variant == "outlier":
+                        values[3] = 40.0
+                    raw = quants.quantize(values.reshape(1, -1), qtype).reshape(-1)
+                    blocks.append({"kind": "quantized_from_floats", "n_blocks": 1, "hex": raw.tobytes().hex(),
+                                   "source_floats": f32(values), "dequantized": f32(quants.dequantize(raw, qtype))})
+            except NotImplementedError:
+                pass  # gguf-py quantises only the legacy (non-K) types
+        types[name] = {"block_size": block_size, "type_size": type_size, "blocks": blocks}
+    write_json("gguf/quant_blocks.json", {
+        "note": "dequantized = gguf.quants.dequantize(bytes, type) as float32; F16/BF16 entries hold 32 values. "
+                "Q8_K: gguf-py cannot dequantize it (NotImplementedError), so it is absent.",
+        "types": types,
+    })
+    write_tiny_gguf()
+
+
+def write_tiny_gguf() -> None:
+    """tiny/llama as a GGUF file: token_embd F16, norms F32, layer 2's FFN BF16, the other linear
+    layers Q8_0, Q/K rows in llama.cpp's permuted order; a 256-token byte-level vocabulary."""
+    from gguf import GGMLQuantizationType, GGUFWriter, TokenType
+    from gguf import quants
+    from safetensors.numpy import load_file
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    folder = FIXTURES / "tiny" / "llama"
+    config = json.loads((folder / "config.json").read_text())
+    weights = load_file(str(folder / "model.safetensors"))
+    path = FIXTURES / "gguf" / "tiny-llama-q8_0.gguf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_name("RewardKit tiny llama (random)")
+    writer.add_block_count(config["num_hidden_layers"])
+    writer.add_context_length(config["max_position_embeddings"])
+    writer.add_embedding_length(config["hidden_size"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_head_count(config["num_attention_heads"])
+    writer.add_head_count_kv(config["num_key_value_heads"])
+    writer.add_rope_freq_base(config["rope_parameters"]["rope_theta"])
+    writer.add_rope_dimension_count(config["head_dim"])
+    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    writer.add_vocab_size(config["vocab_size"])
+    writer.add_file_type(7)  # MOSTLY_Q8_0
+
+    byte_chars = bytes_to_unicode()  # byte → printable unicode, as GPT-2's byte-level BPE
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    tokens = specials + [byte_chars[b] for b in range(3, 256)]
+    types = [TokenType.CONTROL] * 3 + [TokenType.NORMAL] * 253
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    writer.add_token_scores([0.0] * len(tokens))
+    writer.add_token_merges([])
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_pad_token_id(0)
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
+        "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+    layout = []
+
+    def add(gguf_name: str, array: np.ndarray, qtype: str) -> None:
+        array = np.ascontiguousarray(array.astype(np.float32))
+        if qtype == "F32":
+            writer.add_tensor(gguf_name, array)
+        elif qtype == "F16":
+            writer.add_tensor(gguf_name, array.astype(np.float16))
+        else:
+            kind = GGMLQuantizationType[qtype]
+            writer.add_tensor(gguf_name, quants.quantize(array, kind), raw_dtype=kind)
+        layout.append({"name": gguf_name, "type": qtype, "gguf_shape": list(reversed(array.shape))})
+
+    add("token_embd.weight", weights["model.embed_tokens.weight"], "F16")
+    for layer in range(config["num_hidden_layers"]):
+        prefix = f"model.layers.{layer}."
+        ffn_type = "BF16" if layer == 2 else "Q8_0"
+        add(f"blk.{layer}.attn_norm.weight", weights[prefix + "input_layernorm.weight"], "F32")
+        add(f"blk.{layer}.attn_q.weight",
+            llama_cpp_permute(weights[prefix + "self_attn.q_proj.weight"], config["num_attention_heads"]), "Q8_0")
+        add(f"blk.{layer}.attn_k.weight",
+            llama_cpp_permute(weights[prefix + "self_attn.k_proj.weight"], config["num_key_value_heads"]), "Q8_0")
+        add(f"blk.{layer}.attn_v.weight", weights[prefix + "self_attn.v_proj.weight"], "Q8_0")
+        add(f"blk.{layer}.attn_output.weight", weights[prefix + "self_attn.o_proj.weight"], "Q8_0")
+        add(f"blk.{layer}.ffn_norm.weight", weights[prefix + "post_attention_layernorm.weight"], "F32")
+        add(f"blk.{layer}.ffn_gate.weight", weights[prefix + "mlp.gate_proj.weight"], ffn_type)
+        add(f"blk.{layer}.ffn_up.weight", weights[prefix + "mlp.up_proj.weight"], ffn_type)
+        add(f"blk.{layer}.ffn_down.weight", weights[prefix + "mlp.down_proj.weight"], ffn_type)
+    add("output_norm.weight", weights["model.norm.weight"], "F32")
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    print(f"wrote {path.relative_to(REPO)} ({path.stat().st_size} bytes)")
+
+    # What transformers makes of it.
+    model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32).eval()
+    original = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    loaded = model.state_dict()
+    for key, value in original.state_dict().items():
+        error = (loaded[key] - value).abs().max().item()
+        assert error < 0.05, (key, error)  # Q8_0 / F16 / BF16 rounding only: the Q/K permutation round-trips
+    per_sequence, worst = [], 0.0
+    for ids in TINY_SEQUENCES:
+        result = causal_outputs(model, ids)
+        with torch.no_grad():
+            reference = original(torch.tensor([ids])).logits[0]
+        worst = max(worst, (torch.tensor(result["logits"]) - reference).abs().max().item())
+        per_sequence.append({"final_hidden": result["hidden_states"][-1], "logits": result["logits"],
+                             "logprobs": result["logprobs"]})
+    tokenizer_info = None
+    try:
+        tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+        tokenizer_info = {
+            "class": type(tok).__name__,
+            "cases": [{"text": t, "ids": tok(t, add_special_tokens=False)["input_ids"]}
+                      for t in ["hello world", "<|im_start|>user\nhi<|im_end|>", "é 😀"]],
+        }
+    except Exception as error:  # recorded, not fatal: the model part is what the fixture is for
+        tokenizer_info = {"error": f"{type(error).__name__}: {error}"}
+    write_json("gguf/tiny-llama-q8_0.expected.json", {
+        "file": "tiny-llama-q8_0.gguf", "from": "tiny/llama", "tensors": layout,
+        "sequences": TINY_SEQUENCES, "per_sequence": per_sequence,
+        "max_abs_logit_diff_vs_float_model": worst,
+        "tokenizer": tokenizer_info,
+    })
+
 # --------------------------------------------------------------------------------------------
 # main
 
@@ -704,6 +999,8 @@ def main(argv: list[str]) -> None:
 STEPS["tokenizer"] = step_tokenizer
 STEPS["templates"] = step_templates
 STEPS["tiny"] = step_tiny
+STEPS["forward"] = step_forward
+STEPS["quant"] = step_quant
 
 if __name__ == "__main__":
     main(sys.argv[1:])
