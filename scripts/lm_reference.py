@@ -11,9 +11,9 @@ Rerun (from the repository root; ../shared/data must exist; about 3 minutes on 2
     HF_HUB_OFFLINE=1 ~/.cache/rewardkit/pyref/venv/bin/python scripts/lm_reference.py [STEP ...]
 STEPs (default: all, in this order):
     tokenizer   smollm2/tokenizer_cases.json, tokenizer_rules.json, gguf_metadata.json
-    templates   chat_templates/cases.json + chat_templates/templates/*.jinja (sources are read
-                from /tmp/lm-templates/, see TEMPLATE_SOURCES; the committed .jinja copies are
-                used when that folder is absent)
+    templates   chat_templates/cases.json from the committed chat_templates/templates/*.jinja
+                (exact copies of public templates, sources in TEMPLATE_SOURCES and the README;
+                smollm2.jinja is written from the GGUF)
     tiny        tiny/<model>/{config.json, model.safetensors, seqcls/*, expected.json}
     forward     smollm2/forward.json, smollm2/tensor_types.json
     quant       gguf/quant_blocks.json, gguf/tiny-llama-q8_0.gguf (+ .expected.json)
@@ -980,6 +980,177 @@ def write_tiny_gguf() -> None:
         "tokenizer": tokenizer_info,
     })
 
+
+# --------------------------------------------------------------------------------------------
+# Step: DPO implicit rewards, reward-bench's rules (allenai/reward-bench@05a9005e, rewardbench/dpo.py
+# DPOInference + rewardbench/utils.py prepare_dialogue_from_tokenizer + scripts/run_dpo.py)
+
+RB_MAX_LENGTH = 2048
+RB_MAX_PROMPT_LENGTH = 128
+
+
+def dpo_pairs(tok) -> list[dict]:
+    """~20 real preference pairs: prompt (a string, or alternating turns), chosen, rejected."""
+    pairs = []
+    hh = read_jsonl("preference/hh-rlhf-helpful-base-test.jsonl.gz")
+    single, multi = 0, 0
+    for index, row in enumerate(hh):
+        chosen, rejected = hh_turns(row["chosen"]), hh_turns(row["rejected"])
+        if not chosen or chosen[-1]["role"] != "assistant" or not rejected or rejected[-1]["role"] != "assistant":
+            continue
+        if chosen[:-1] != rejected[:-1] or chosen[-1]["content"] == rejected[-1]["content"]:
+            continue
+        if max(len(chosen[-1]["content"]), len(rejected[-1]["content"])) > 700:
+            continue
+        prompt = chosen[:-1]
+        roles_ok = all(m["role"] == ("user" if i % 2 == 0 else "assistant") for i, m in enumerate(prompt))
+        if not roles_ok:
+            continue
+        if len(prompt) == 1 and single < 10:
+            single += 1
+            pairs.append({"id": f"hh-{index:04d}", "source": "preference/hh-rlhf-helpful-base-test.jsonl.gz",
+                          "prompt": prompt[0]["content"], "chosen": chosen[-1]["content"],
+                          "rejected": rejected[-1]["content"]})
+        elif len(prompt) == 3 and multi < 3:
+            multi += 1
+            pairs.append({"id": f"hh-{index:04d}", "source": "preference/hh-rlhf-helpful-base-test.jsonl.gz",
+                          "prompt": prompt, "chosen": chosen[-1]["content"], "rejected": rejected[-1]["content"]})
+        if single == 10 and multi == 3:
+            break
+    llmbar = read_json("preference/llmbar-natural.json")
+    taken = 0
+    for index, row in enumerate(llmbar):
+        if taken == 5:
+            break
+        if max(len(row["output_1"]), len(row["output_2"]), len(row["input"])) > 900:
+            continue
+        better, worse = (row["output_1"], row["output_2"]) if row["label"] == 1 else (row["output_2"], row["output_1"])
+        pairs.append({"id": f"llmbar-{index:03d}", "source": "preference/llmbar-natural.json",
+                      "prompt": row["input"], "chosen": better, "rejected": worse})
+        taken += 1
+    # One pair long enough for both of reward-bench's truncations: a prompt of > 128 tokens and a
+    # response of > 2048 (AlpacaEval's only such pair: instruction > 600 chars, an output > 7,000).
+    alpaca = read_jsonl("preference/alpacaeval-gpt4turbo-annotations-a.jsonl.gz")
+    index, row = next((i, r) for i, r in enumerate(alpaca)
+                      if len(r["instruction"]) > 600 and max(len(r["output_1"]), len(r["output_2"])) > 7000)
+    second_better = float(row["preference"]) > 1.5
+    pairs.append({"id": f"alpacaeval-{index:05d}", "source": "preference/alpacaeval-gpt4turbo-annotations-a.jsonl.gz",
+                  "prompt": row["instruction"],
+                  "chosen": row["output_2"] if second_better else row["output_1"],
+                  "rejected": row["output_1"] if second_better else row["output_2"]})
+    return pairs
+
+
+def rb_messages(prompt) -> list[dict]:
+    if isinstance(prompt, str):
+        return [{"role": "user", "content": prompt}]
+    return [{"role": "user" if i % 2 == 0 else "assistant", "content": m["content"]} for i, m in enumerate(prompt)]
+
+
+def rb_build_tokenized_answer(tok, prompt: str, answer: str) -> tuple[list[int], list[int]]:
+    """reward-bench's build_tokenized_answer: enc(prompt + answer) split after enc(prompt); when the
+    last prompt token merged with the answer, the split moves one token left."""
+    full = tok(prompt + answer, add_special_tokens=False)["input_ids"]
+    prompt_ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    start = len(prompt_ids)
+    if prompt_ids != full[:start]:
+        start -= 1
+    return full[:start], full[start:]
+
+
+def sequence_token_logprobs(model, ids: list[int], first_scored: int) -> torch.Tensor:
+    """log p(ids[t] | ids[<t]) for t ≥ first_scored, float32."""
+    with torch.no_grad():
+        logits = model(torch.tensor([ids])).logits[0]
+    logprobs = torch.log_softmax(logits[:-1], dim=-1).gather(1, torch.tensor(ids[1:]).unsqueeze(1)).squeeze(1)
+    return logprobs[first_scored - 1:]
+
+
+def step_dpo() -> None:
+    tok, model = smol_tokenizer(), smol_model()
+    bos, eos = tok.bos_token_id, tok.eos_token_id
+    results = []
+    for pair in dpo_pairs(tok):
+        messages = rb_messages(pair["prompt"])
+        prompt_text = tok.apply_chat_template(messages, tokenize=False)
+        entry = dict(pair)
+        entry["rb_prompt_text"] = prompt_text
+        answers = {}
+        for side in ("chosen", "rejected"):
+            full_text = tok.apply_chat_template(messages + [{"role": "assistant", "content": pair[side]}], tokenize=False)
+            answer_text = full_text.replace(prompt_text, "")
+            prompt_ids, answer_ids = rb_build_tokenized_answer(tok, prompt_text, answer_text)
+            answers[side] = {"answer_text": answer_text, "prompt_ids": [bos] + prompt_ids, "answer_ids": answer_ids + [eos]}
+        longer = max(len(a["answer_ids"]) for a in answers.values())
+        truncated = False
+        for side, a in answers.items():
+            if len(a["prompt_ids"]) + longer > RB_MAX_LENGTH:  # keep_end: the prompt's last 128 tokens
+                a["prompt_ids"] = a["prompt_ids"][-RB_MAX_PROMPT_LENGTH:]
+                truncated = True
+        for side, a in answers.items():
+            if len(a["prompt_ids"]) + longer > RB_MAX_LENGTH:
+                a["answer_ids"] = a["answer_ids"][: RB_MAX_LENGTH - RB_MAX_PROMPT_LENGTH]
+                truncated = True
+        entry["rb_truncated"] = truncated
+        for side, a in answers.items():
+            per_token = sequence_token_logprobs(model, a["prompt_ids"] + a["answer_ids"], len(a["prompt_ids"]))
+            entry[f"rb_{side}_answer_text"] = a["answer_text"]
+            entry[f"rb_{side}_input_ids"] = a["prompt_ids"] + a["answer_ids"]
+            entry[f"rb_{side}_prompt_length"] = len(a["prompt_ids"])
+            entry[f"rb_{side}_token_logprobs"] = f32(per_token)
+            entry[f"rb_{side}_sum"] = f32(per_token.sum())
+            entry[f"rb_{side}_avg"] = f32(per_token.sum() / len(per_token))
+            entry[f"rb_{side}_norm"] = f32(-torch.linalg.vector_norm(per_token, ord=2))
+            entry[f"rb_{side}_ref_equal"] = f32(per_token.sum() - per_token.sum())
+
+        # The plain rule of RewardLM's contract: templated prompt with the generation prompt, raw response,
+        # response tokens = tok(prompt + response) minus tok(prompt), no BOS/EOS added.
+        plain_prompt = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        entry["plain_prompt_text"] = plain_prompt
+        for side in ("chosen", "rejected"):
+            if truncated:  # the plain rule has no truncation: a 4k-token forward adds nothing here
+                entry[f"plain_{side}_response_ids"] = entry[f"plain_{side}_prompt_length"] = None
+                entry[f"plain_{side}_sum"] = entry[f"plain_{side}_mean"] = None
+                continue
+            prompt_ids, response_ids = rb_build_tokenized_answer(tok, plain_prompt, pair[side])
+            per_token = sequence_token_logprobs(model, prompt_ids + response_ids, len(prompt_ids))
+            entry[f"plain_{side}_response_ids"] = response_ids
+            entry[f"plain_{side}_prompt_length"] = len(prompt_ids)
+            entry[f"plain_{side}_sum"] = f32(per_token.sum())
+            entry[f"plain_{side}_mean"] = f32(per_token.sum() / len(per_token))
+        results.append(entry)
+        print(f"  {pair['id']}: {len(entry['rb_chosen_input_ids'])}/{len(entry['rb_rejected_input_ids'])} tokens"
+              f"{' (truncated)' if truncated else ''}")
+
+    def accuracy(key: str) -> float:
+        """reward-bench's rule: a pair counts when chosen's score is strictly higher; pairs without a
+        score under this rule (null) are left out."""
+        scored = [e for e in results if e[key.replace("*", "chosen")] is not None]
+        wins = sum(1 for e in scored if e[key.replace("*", "chosen")] > e[key.replace("*", "rejected")])
+        return wins / len(scored)
+
+    summary = {
+        "pairs": len(results),
+        "accuracy_rb_ref_free_avg": accuracy("rb_*_avg"),
+        "accuracy_rb_ref_free_sum": accuracy("rb_*_sum"),
+        "accuracy_rb_ref_free_norm": accuracy("rb_*_norm"),
+        "accuracy_rb_ref_equal": accuracy("rb_*_ref_equal"),
+        "accuracy_plain_sum": accuracy("plain_*_sum"),
+        "accuracy_plain_mean": accuracy("plain_*_mean"),
+    }
+    print(summary)
+    write_json("dpo/pairs.json", {
+        "policy": SMOLLM2_FILE,
+        "rules": {
+            "reward_bench": "allenai/reward-bench@05a9005efb607249822c193590c8ecab87c77052 (rewardbench/dpo.py, "
+                            "rewardbench/utils.py, scripts/run_dpo.py); see Fixtures/README.md",
+            "bos_token_id": bos, "eos_token_id": eos, "max_length": RB_MAX_LENGTH,
+            "max_prompt_length": RB_MAX_PROMPT_LENGTH,
+        },
+        "pairs": results,
+        "summary": summary,
+    })
+
 # --------------------------------------------------------------------------------------------
 # main
 
@@ -1001,6 +1172,7 @@ STEPS["templates"] = step_templates
 STEPS["tiny"] = step_tiny
 STEPS["forward"] = step_forward
 STEPS["quant"] = step_quant
+STEPS["dpo"] = step_dpo
 
 if __name__ == "__main__":
     main(sys.argv[1:])
