@@ -7,7 +7,8 @@ Tests/RewardLMTests/Fixtures/README.md) so that the Swift tests need no PyTorch.
 Made with (the venv at ~/.cache/rewardkit/pyref/venv):
     torch 2.15.0 (CPU), transformers 5.24.0, gguf 0.19.0, tokenizers 0.23.3, safetensors 0.8.0,
     jinja2 3.1.6, numpy 2.4.6, accelerate.
-Rerun (from the repository root; ../shared/data must exist; about 3 minutes on 2 cores):
+Rerun (from the repository root; ../shared/data must exist; about 10 minutes on 2 busy cores,
+most of it the DPO step and loading the GGUF):
     HF_HUB_OFFLINE=1 ~/.cache/rewardkit/pyref/venv/bin/python scripts/lm_reference.py [STEP ...]
 STEPs (default: all, in this order):
     tokenizer   smollm2/tokenizer_cases.json, tokenizer_rules.json, gguf_metadata.json
@@ -18,6 +19,8 @@ STEPs (default: all, in this order):
     forward     smollm2/forward.json, smollm2/tensor_types.json
     quant       gguf/quant_blocks.json, gguf/tiny-llama-q8_0.gguf (+ .expected.json)
     dpo         dpo/pairs.json
+    hf_tokenizer  smollm2/hf_tokenizer/ (tokenizer.json.gz, tokenizer_config.json, chat_template.jinja)
+    tolerance   smollm2/forward_tolerance.json
 Everything is seeded (SEED) and deterministic on one machine: torch runs single-threaded
 (torch.set_num_threads(1)) so reductions happen in the same order on every run.
 
@@ -1151,6 +1154,97 @@ def step_dpo() -> None:
         "summary": summary,
     })
 
+
+# --------------------------------------------------------------------------------------------
+# Step: SmolLM2's tokenizer as Hugging Face files, and SmolLM2's float32 tolerance
+
+
+def step_hf_tokenizer() -> None:
+    """smollm2/hf_tokenizer/: what `save_pretrained` writes for the GGUF's tokenizer (tokenizer.json
+    gzip-compressed: 3.5 MB raw), so the tokenizer.json path can be tested on a real BPE vocabulary;
+    checked to give tokenizer_cases.json's ids."""
+    import shutil
+    import tempfile
+
+    from tokenizers import Tokenizer
+
+    tok = smol_tokenizer()
+    target = FIXTURES / "smollm2" / "hf_tokenizer"
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        tok.save_pretrained(scratch)
+        raw = Path(scratch, "tokenizer.json").read_bytes()
+        # mtime=0: the same bytes on every run.
+        with open(target / "tokenizer.json.gz", "wb") as out, gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
+            gz.write(raw)
+        for name in ("tokenizer_config.json", "chat_template.jinja"):
+            shutil.copyfile(Path(scratch, name), target / name)
+        reloaded = Tokenizer.from_file(str(Path(scratch, "tokenizer.json")))
+    cases = json.loads((FIXTURES / "smollm2" / "tokenizer_cases.json").read_text(encoding="utf-8"))["cases"]
+    for case in cases:
+        assert reloaded.encode(case["text"], add_special_tokens=False).ids == case["ids"], case["id"]
+    for path in sorted(target.iterdir()):
+        print(f"wrote {path.relative_to(REPO)} ({path.stat().st_size} bytes)")
+
+
+def step_tolerance() -> None:
+    """smollm2/forward_tolerance.json: how far equivalent computations of forward.json's values
+    drift — eager vs SDPA attention, a right-padded batch, and float64 — to size the Swift tests'
+    tolerance on a 30-layer model."""
+    from transformers import AutoModelForCausalLM
+
+    tok = smol_tokenizer()
+    reference = json.loads((FIXTURES / "smollm2" / "forward.json").read_text(encoding="utf-8"))["texts"]
+
+    def measure(model, dtype=torch.float32) -> dict:
+        worst = {"final_last": 0.0, "final_mean": 0.0, "logprobs": 0.0, "logprob_sum_relative": 0.0}
+        for entry in reference:
+            ids = entry["ids"]
+            with torch.no_grad():
+                out = model(torch.tensor([ids]), output_hidden_states=True)
+            final = out.hidden_states[-1][0].double()
+            logprobs = torch.log_softmax(out.logits[0].to(dtype), dim=-1)
+            token = logprobs[:-1].gather(1, torch.tensor(ids[1:]).unsqueeze(1)).squeeze(1).double()
+            worst["final_last"] = max(worst["final_last"], (final[-1] - torch.tensor(entry["final_last"], dtype=torch.float64)).abs().max().item())
+            worst["final_mean"] = max(worst["final_mean"], (final.mean(0) - torch.tensor(entry["final_mean"], dtype=torch.float64)).abs().max().item())
+            if len(ids) > 1:
+                worst["logprobs"] = max(worst["logprobs"], (token - torch.tensor(entry["logprobs"], dtype=torch.float64)).abs().max().item())
+                relative = abs(token.sum().item() - entry["logprob_sum"]) / max(1.0, abs(entry["logprob_sum"]))
+                worst["logprob_sum_relative"] = max(worst["logprob_sum_relative"], relative)
+        return worst
+
+    def load(**kwargs):
+        return AutoModelForCausalLM.from_pretrained(str(SMOLLM2_DIR), gguf_file=SMOLLM2_FILE, **kwargs).eval()
+
+    variants = {}
+    model = smol_model()
+    variants["same_model_rerun_float32"] = measure(model)
+    # Right-padded batch of all texts (pad = eos id 2, attention mask 0 on padding).
+    width = max(len(e["ids"]) for e in reference)
+    batch = [e["ids"] + [tok.pad_token_id] * (width - len(e["ids"])) for e in reference]
+    mask = [[1] * len(e["ids"]) + [0] * (width - len(e["ids"])) for e in reference]
+    with torch.no_grad():
+        out = model(torch.tensor(batch), attention_mask=torch.tensor(mask), output_hidden_states=True)
+    worst = {"final_last": 0.0, "logprobs": 0.0}
+    for row, entry in enumerate(reference):
+        n = len(entry["ids"])
+        final = out.hidden_states[-1][row, :n].double()
+        worst["final_last"] = max(worst["final_last"], (final[-1] - torch.tensor(entry["final_last"], dtype=torch.float64)).abs().max().item())
+        logprobs = torch.log_softmax(out.logits[row, :n], dim=-1)
+        token = logprobs[:-1].gather(1, torch.tensor(entry["ids"][1:]).unsqueeze(1)).squeeze(1).double()
+        worst["logprobs"] = max(worst["logprobs"], (token - torch.tensor(entry["logprobs"], dtype=torch.float64)).abs().max().item())
+    variants["right_padded_batch_float32"] = worst
+    variants["eager_attention_float32"] = measure(load(dtype=torch.float32, attn_implementation="eager"))
+    variants["float64"] = measure(load(dtype=torch.float32).double(), dtype=torch.float64)
+    for name, values in variants.items():
+        print(f"  {name}: {values}")
+    write_json("smollm2/forward_tolerance.json", {
+        "reference": "smollm2/forward.json (float32, transformers' default SDPA attention, one text a batch)",
+        "variants": variants,
+        "note": "max absolute differences from forward.json over its texts; float64 = the same dequantised "
+                "weights run in double precision, i.e. how far forward.json's float32 values are from exact",
+    }, compact=False)
+
 # --------------------------------------------------------------------------------------------
 # main
 
@@ -1173,6 +1267,8 @@ STEPS["tiny"] = step_tiny
 STEPS["forward"] = step_forward
 STEPS["quant"] = step_quant
 STEPS["dpo"] = step_dpo
+STEPS["hf_tokenizer"] = step_hf_tokenizer
+STEPS["tolerance"] = step_tolerance
 
 if __name__ == "__main__":
     main(sys.argv[1:])
