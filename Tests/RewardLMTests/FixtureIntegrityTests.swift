@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardData
 import RewardTestSupport
 import Testing
 
@@ -40,6 +41,35 @@ import Testing
     }
     for key in ["tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.padding_token_id"] {
       _ = try gguf.number(key, in: metadata)
+    }
+  }
+
+  @Test func hfTokenizerJSONHoldsTheGGUFVocabularyAndMerges() throws {
+    let input = try InputFile.read(SharedData.fixture("smollm2/hf_tokenizer/tokenizer.json.gz"))
+    guard let tokenizer = try JSONParser.parse(bytes: input.bytes).objectValue,
+      let model = tokenizer["model"]?.objectValue, let vocabulary = model["vocab"]?.objectValue
+    else {
+      Issue.record("smollm2/hf_tokenizer/tokenizer.json.gz: no model.vocab object")
+      return
+    }
+    #expect(model["type"]?.stringValue == "BPE")
+    #expect(vocabulary.keys.count == 49152)
+    #expect(model["merges"]?.arrayValue?.count == 48900)
+    // The same ids as the GGUF's tokenizer reports (tokenizer_rules.json samples the first 300).
+    let rules = try FixtureJSON("smollm2/tokenizer_rules.json")
+    let sample = try rules.object("vocab_sample", in: rules.root)
+    for token in sample.keys {
+      #expect(vocabulary[token] == sample[token], "token \(token) has another id in tokenizer.json")
+    }
+  }
+
+  @Test func smolLM2ToleranceVariantsAreSmallButMeasured() throws {
+    let file = try FixtureJSON("smollm2/forward_tolerance.json")
+    let variants = try file.object("variants", in: file.root)
+    for name in ["right_padded_batch_float32", "eager_attention_float32", "float64"] {
+      let variant = try file.object(name, in: variants)
+      let drift = try file.number("logprobs", in: variant)
+      #expect(drift > 0 && drift < 1e-3, "\(file.name): \(name) log-prob drift \(drift)")
     }
   }
 
