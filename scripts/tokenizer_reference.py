@@ -121,6 +121,7 @@ EDGE_CASES = [
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "!!!???...,,,;;;:::---___===+++***&&&%%%$$$###@@@",
     "ǅemo Ǉ ǈ ǉ titlecase, ʰmodifier, ⅷ roman, ⑦ circled",
+    "control bytes without tokens: a\x04b \x06\x13 c\x1d",
 ]
 
 

@@ -10,6 +10,8 @@ struct BPEModel: Sendable {
   /// Byte-level spellings → ids, consulted whole before merging when `ignoreMerges` is set.
   let vocabulary: [String: TokenID]
   let ignoreMerges: Bool
+  /// Set when consecutive unknown tokens fuse into one (`fuse_unk`).
+  let unknownTokenID: TokenID?
   private let cache = PieceCache()
 
   struct Merge: Sendable {
@@ -17,22 +19,23 @@ struct BPEModel: Sendable {
     var id: TokenID
   }
 
-  init(vocabulary: [String: TokenID], merges: [(String, String)], ignoreMerges: Bool, byteFallback: Bool)
-    throws(TokenizerError)
-  {
+  init(
+    vocabulary: [String: TokenID], merges: [(String, String)], ignoreMerges: Bool, byteFallback: Bool,
+    unknownTokenID: TokenID? = nil, fuseUnknown: Bool = false
+  ) throws(TokenizerError) {
+    // A byte without a token becomes the unknown token, or (as `tokenizers` does when the model
+    // has none) is left out: SmolLM2's vocabulary has no token for a few control bytes.
     var byteTokens = [TokenID](repeating: -1, count: 256)
     for byte in 0..<256 {
       if let id = vocabulary[String(ByteLevel.characters[byte])] {
         byteTokens[byte] = id
       } else if byteFallback, let id = vocabulary[String(format: "<0x%02X>", byte)] {
         byteTokens[byte] = id
-      } else {
-        throw TokenizerError(
-          field: "model.vocab",
-          "no token for byte 0x\(String(byte, radix: 16, uppercase: true)) ('\(ByteLevel.characters[byte])'): "
-            + "a byte-level vocabulary needs all 256")
+      } else if let unknownTokenID {
+        byteTokens[byte] = unknownTokenID
       }
     }
+    self.unknownTokenID = fuseUnknown ? unknownTokenID : nil
     var table: [UInt64: Merge] = [:]
     table.reserveCapacity(merges.count)
     for (rank, (left, right)) in merges.enumerated() {
@@ -42,7 +45,8 @@ struct BPEModel: Sendable {
       }
       guard let merged = vocabulary[left + right] else {
         throw TokenizerError(
-          field: "model.merges[\(rank)]", "merge '\(left) \(right)' makes '\(left + right)', which is not in the vocabulary")
+          field: "model.merges[\(rank)]",
+          "merge '\(left) \(right)' makes '\(left + right)', which is not in the vocabulary")
       }
       let key = Self.key(a, b)
       // A repeated merge keeps its first (best) rank, as `tokenizers` does.
@@ -61,7 +65,8 @@ struct BPEModel: Sendable {
   /// The ids of one piece, appended to `ids`.
   func encode(_ piece: ArraySlice<UInt8>, into ids: inout [TokenID]) {
     if piece.count == 1 {
-      ids.append(byteTokens[Int(piece.first!)])
+      let id = byteTokens[Int(piece.first!)]
+      if id >= 0 { ids.append(id) }
       return
     }
     if let cached = cache.get(piece) {
@@ -81,8 +86,16 @@ struct BPEModel: Sendable {
   /// Rank-ordered merging over a linked list of symbols, with a min-heap of candidate pairs keyed
   /// (rank, position); entries made stale by an earlier merge are skipped when popped.
   private func merge(_ piece: ArraySlice<UInt8>) -> [TokenID] {
-    let n = piece.count
-    var symbols = piece.map { byteTokens[Int($0)] }
+    var symbols: [TokenID] = []
+    symbols.reserveCapacity(piece.count)
+    for byte in piece {
+      let id = byteTokens[Int(byte)]
+      guard id >= 0 else { continue }
+      if let unknownTokenID, id == unknownTokenID, symbols.last == unknownTokenID { continue }
+      symbols.append(id)
+    }
+    let n = symbols.count
+    guard n > 1 else { return symbols }
     var next = Array(1...n)
     next[n - 1] = -1
     var previous = Array(-1..<(n - 1))

@@ -42,7 +42,8 @@ extension BPETokenizer {
   ) throws(TokenizerError) {
     if let tokenTypes, tokenTypes.count != tokens.count {
       throw TokenizerError(
-        field: "tokenizer.ggml.token_type", "\(tokenTypes.count) types for \(tokens.count) tokens (expected one per token)")
+        field: "tokenizer.ggml.token_type",
+        "\(tokenTypes.count) types for \(tokens.count) tokens (expected one per token)")
     }
     var vocabulary: [String: TokenID] = [:]
     vocabulary.reserveCapacity(tokens.count)
@@ -66,7 +67,8 @@ extension BPETokenizer {
     for (i, merge) in merges.enumerated() {
       let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
       guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-        throw TokenizerError(field: "tokenizer.ggml.merges[\(i)]", "expected two tokens separated by one space, found '\(merge)'")
+        throw TokenizerError(
+          field: "tokenizer.ggml.merges[\(i)]", "expected two tokens separated by one space, found '\(merge)'")
       }
       pairs.append((String(parts[0]), String(parts[1])))
     }
@@ -108,6 +110,45 @@ extension BPETokenizer {
           .replacingOccurrences(of: "model.vocab", with: "tokenizer.ggml.tokens")
       }
       throw TokenizerError(field: field, error.message)
+    }
+  }
+}
+
+extension BPETokenizer {
+  /// The tokenizer of a GGUF model file (`tokenizer.ggml.model` must be "gpt2": byte-level BPE).
+  public init(ggufFile path: String, preTokenizer: PreTokenizer? = nil) throws(TokenizerError) {
+    do {
+      try self.init(gguf: try GGUFFile(path: path), preTokenizer: preTokenizer)
+    } catch let error as TokenizerError {
+      throw error.inFile(path)
+    } catch let error as LanguageModelError {
+      throw TokenizerError(file: error.file, field: error.field, error.message)
+    } catch {
+      throw TokenizerError(file: path, "\(error)")
+    }
+  }
+
+  /// The tokenizer described by an opened GGUF file's metadata.
+  public init(gguf: GGUFFile, preTokenizer: PreTokenizer? = nil) throws {
+    let model = try gguf.required("tokenizer.ggml.model", gguf.string)
+    guard model == "gpt2" else {
+      throw TokenizerError(
+        file: gguf.path, field: "tokenizer.ggml.model",
+        "unsupported tokenizer model '\(model)' (supported: gpt2, the byte-level BPE)")
+    }
+    do {
+      try self.init(
+        ggufTokens: try gguf.required("tokenizer.ggml.tokens", gguf.strings),
+        merges: try gguf.required("tokenizer.ggml.merges", gguf.strings),
+        tokenTypes: try gguf.integers("tokenizer.ggml.token_type"),
+        preTokenizerName: try gguf.string("tokenizer.ggml.pre"),
+        bosTokenID: try gguf.integer("tokenizer.ggml.bos_token_id"),
+        eosTokenID: try gguf.integer("tokenizer.ggml.eos_token_id"),
+        padTokenID: try gguf.integer("tokenizer.ggml.padding_token_id"),
+        addBOS: try gguf.bool("tokenizer.ggml.add_bos_token") ?? false,
+        addEOS: try gguf.bool("tokenizer.ggml.add_eos_token") ?? false, preTokenizer: preTokenizer)
+    } catch let error as TokenizerError {
+      throw error.inFile(gguf.path)
     }
   }
 }

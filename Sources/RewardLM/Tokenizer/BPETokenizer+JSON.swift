@@ -59,22 +59,32 @@ extension BPETokenizer {
     vocabulary.reserveCapacity(vocabObject.entries.count)
     for (token, value) in vocabObject.entries {
       guard case .int(let id) = value, id >= 0, id <= Int64(Int32.max) else {
-        throw TokenizerError(field: "model.vocab.\(token)", "expected a non-negative integer id, found \(value.typeName)")
+        throw TokenizerError(
+          field: "model.vocab.\(token)", "expected a non-negative integer id, found \(value.typeName)")
       }
       vocabulary[token] = TokenID(id)
     }
     let merges = try Self.merges(model["merges"])
     let ignoreMerges = try Self.flag(model, "ignore_merges", "model")
     let byteFallback = try Self.flag(model, "byte_fallback", "model")
-    if let unk = model["unk_token"], !unk.isNull, let name = unk.stringValue, vocabulary[name] == nil {
-      throw TokenizerError(field: "model.unk_token", "'\(name)' is not in the vocabulary")
+    var unknownTokenID: TokenID? = nil
+    if let unk = model["unk_token"], !unk.isNull {
+      guard let name = unk.stringValue, let id = vocabulary[name] else {
+        throw TokenizerError(
+          field: "model.unk_token",
+          "\(unk.stringValue.map { "'\($0)'" } ?? unk.typeName) is not a token of the vocabulary")
+      }
+      unknownTokenID = id
     }
+    let fuseUnknown = try Self.flag(model, "fuse_unk", "model")
 
     var added: [BPEAddedToken] = []
     for (i, item) in (root["added_tokens"]?.arrayValue ?? []).enumerated() {
       guard let object = item.objectValue, let content = object["content"]?.stringValue,
         case .int(let id)? = object["id"], id >= 0, id <= Int64(Int32.max)
-      else { throw TokenizerError(field: "added_tokens[\(i)]", "expected an object with 'content' and a non-negative 'id'") }
+      else {
+        throw TokenizerError(field: "added_tokens[\(i)]", "expected an object with 'content' and a non-negative 'id'")
+      }
       let field = "added_tokens[\(i)]"
       added.append(
         BPEAddedToken(
@@ -102,7 +112,7 @@ extension BPETokenizer {
     try self.init(
       vocabulary: vocabulary, merges: merges, addedTokens: added, preTokenizer: preTokenizer,
       normalization: normalization, template: template, bosTokenID: bos, eosTokenID: eos, padTokenID: pad,
-      ignoreMerges: ignoreMerges, byteFallback: byteFallback)
+      ignoreMerges: ignoreMerges, byteFallback: byteFallback, unknownTokenID: unknownTokenID, fuseUnknown: fuseUnknown)
   }
 
   // MARK: Components
@@ -123,7 +133,8 @@ extension BPETokenizer {
       case .string(let line):
         let parts = line.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-          throw TokenizerError(field: "model.merges[\(i)]", "expected two tokens separated by one space, found '\(line)'")
+          throw TokenizerError(
+            field: "model.merges[\(i)]", "expected two tokens separated by one space, found '\(line)'")
         }
         merges.append((String(parts[0]), String(parts[1])))
       case .array(let pair):
@@ -154,7 +165,8 @@ extension BPETokenizer {
           try visit(item, "\(field).normalizers[\(i)]")
         }
       case let other:
-        throw TokenizerError(field: "\(field).type", "unsupported normalizer '\(other)' (supported: NFC, Sequence, null)")
+        throw TokenizerError(
+          field: "\(field).type", "unsupported normalizer '\(other)' (supported: NFC, Sequence, null)")
       }
     }
     try visit(value, "normalizer")
@@ -182,7 +194,8 @@ extension BPETokenizer {
       }
       let behavior = object["behavior"]?.stringValue ?? "Isolated"
       guard behavior == "Isolated" else {
-        throw TokenizerError(field: "\(field).behavior", "unsupported split behavior '\(behavior)' (supported: Isolated)")
+        throw TokenizerError(
+          field: "\(field).behavior", "unsupported split behavior '\(behavior)' (supported: Isolated)")
       }
       guard try !flag(object, "invert", field) else {
         throw TokenizerError(field: "\(field).invert", "an inverted split is not supported")

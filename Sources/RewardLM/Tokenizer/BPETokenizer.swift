@@ -41,7 +41,9 @@ public struct SpecialTokenTemplate: Sendable, Equatable {
 
 /// Byte-level BPE (GPT-2, SmolLM2, Llama 3, Qwen2/2.5/3 …) with ids identical to Hugging Face
 /// `tokenizers`: added tokens split out first, then normalization, the pre-tokenizer, and ranked
-/// merges per piece. Built from `tokenizer.json` (`init(contentsOf:)`), from GGUF metadata
+/// merges per piece. A byte the vocabulary has no token for becomes the unknown token when the
+/// model has one and is otherwise left out, exactly as `tokenizers` does (the model cannot see it
+/// either way); `unrepresentableBytes(in:)` tells whether a text has any. Built from `tokenizer.json` (`init(contentsOf:)`), from GGUF metadata
 /// (`init(ggufVocabulary:…)`), or from its parts.
 public struct BPETokenizer: TextTokenizer {
   public let normalization: TextNormalization
@@ -66,10 +68,12 @@ public struct BPETokenizer: TextTokenizer {
     vocabulary: [String: TokenID], merges: [(String, String)], addedTokens: [BPEAddedToken] = [],
     preTokenizer: PreTokenizer = .gpt2, normalization: TextNormalization = .none,
     template: SpecialTokenTemplate = SpecialTokenTemplate(), bosTokenID: TokenID? = nil, eosTokenID: TokenID? = nil,
-    padTokenID: TokenID? = nil, ignoreMerges: Bool = false, byteFallback: Bool = false
+    padTokenID: TokenID? = nil, ignoreMerges: Bool = false, byteFallback: Bool = false,
+    unknownTokenID: TokenID? = nil, fuseUnknown: Bool = false
   ) throws(TokenizerError) {
     model = try BPEModel(
-      vocabulary: vocabulary, merges: merges, ignoreMerges: ignoreMerges, byteFallback: byteFallback)
+      vocabulary: vocabulary, merges: merges, ignoreMerges: ignoreMerges, byteFallback: byteFallback,
+      unknownTokenID: unknownTokenID, fuseUnknown: fuseUnknown)
     var size = (vocabulary.values.max().map { Int($0) + 1 }) ?? 0
     for token in addedTokens { size = max(size, Int(token.id) + 1) }
     var spellings = [String?](repeating: nil, count: size)
@@ -141,6 +145,12 @@ public struct BPETokenizer: TextTokenizer {
 
   private func encodeText(_ text: Substring, into ids: inout [TokenID]) {
     for piece in preTokenizer.pieces(text) { model.encode(piece, into: &ids) }
+  }
+
+  /// The bytes of a text that no token represents (dropped by `encode` when there is no unknown
+  /// token), for callers that want to refuse such texts rather than score what the model sees.
+  public func unrepresentableBytes(in text: String) -> Set<UInt8> {
+    Set(text.utf8.filter { model.byteTokens[Int($0)] < 0 })
   }
 
   // MARK: Decoding
