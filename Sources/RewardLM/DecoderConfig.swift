@@ -48,6 +48,8 @@ public struct DecoderConfig: Sendable, Equatable {
   public var maxPositions: Int
   /// Sequence-classification: the score head's outputs, and the token id transformers treats as padding.
   public var labelCount: Int = 1
+  /// `id2label` in label order (empty when the config has none).
+  public var labelNames: [String] = []
   public var padTokenID: Int?
   public var bosTokenID: Int?
   public var eosTokenID: Int?
@@ -158,6 +160,10 @@ public struct DecoderConfig: Sendable, Equatable {
     }
     if let labels = object["id2label"]?.objectValue, !labels.entries.isEmpty {
       labelCount = labels.entries.count
+      let numbered = labels.entries.compactMap { entry in
+        Int(entry.key).map { ($0, entry.value.stringValue ?? entry.key) }
+      }
+      labelNames = numbered.sorted { $0.0 < $1.0 }.map(\.1)
     }
     if object["num_labels"] != nil { labelCount = try positive("num_labels") }
     // transformers ≥ 5 writes `rope_parameters` (θ inside); older configs `rope_theta` + `rope_scaling`.
