@@ -48,6 +48,8 @@ public struct DecoderConfig: Sendable, Equatable {
   public var maxPositions: Int
   /// Sequence-classification: the score head's outputs, and the token id transformers treats as padding.
   public var labelCount: Int = 1
+  /// `id2label` in label order (empty when the config has none).
+  public var labelNames: [String] = []
   public var padTokenID: Int?
   public var bosTokenID: Int?
   public var eosTokenID: Int?
@@ -158,21 +160,32 @@ public struct DecoderConfig: Sendable, Equatable {
     }
     if let labels = object["id2label"]?.objectValue, !labels.entries.isEmpty {
       labelCount = labels.entries.count
+      let numbered = labels.entries.compactMap { entry in
+        Int(entry.key).map { ($0, entry.value.stringValue ?? entry.key) }
+      }
+      labelNames = numbered.sorted { $0.0 < $1.0 }.map(\.1)
     }
     if object["num_labels"] != nil { labelCount = try positive("num_labels") }
-    if let scaling = object["rope_scaling"], scaling != .null {
-      try readRoPEScaling(scaling, fail: fail)
+    // transformers ≥ 5 writes `rope_parameters` (θ inside); older configs `rope_theta` + `rope_scaling`.
+    if let parameters = object["rope_parameters"], parameters != .null {
+      guard let theta = parameters.objectValue?["rope_theta"]?.doubleValue, theta > 0 else {
+        throw fail("rope_parameters.rope_theta", "expected a positive number")
+      }
+      ropeTheta = theta
+      try readRoPEScaling(parameters, field: "rope_parameters", fail: fail)
+    } else if let scaling = object["rope_scaling"], scaling != .null {
+      try readRoPEScaling(scaling, field: "rope_scaling", fail: fail)
     }
   }
 
   private mutating func readRoPEScaling(
-    _ scaling: JSONValue, fail: (String, String) -> LanguageModelError
+    _ scaling: JSONValue, field: String, fail: (String, String) -> LanguageModelError
   ) throws(LanguageModelError) {
-    guard let object = scaling.objectValue else { throw fail("rope_scaling", "expected an object or null") }
+    guard let object = scaling.objectValue else { throw fail(field, "expected an object or null") }
     let kind = object["rope_type"]?.stringValue ?? object["type"]?.stringValue ?? "default"
     func value(_ key: String) throws(LanguageModelError) -> Double {
       guard let n = object[key]?.doubleValue, n.isFinite, n > 0 else {
-        throw fail("rope_scaling.\(key)", "expected a positive number, found \(object[key]?.jsonText ?? "nothing")")
+        throw fail("\(field).\(key)", "expected a positive number, found \(object[key]?.jsonText ?? "nothing")")
       }
       return n
     }
@@ -185,7 +198,7 @@ public struct DecoderConfig: Sendable, Equatable {
         highFrequencyFactor: try value("high_freq_factor"),
         originalContextLength: try value("original_max_position_embeddings"))
     default:
-      throw fail("rope_scaling.rope_type", "unsupported RoPE scaling '\(kind)' (supported: default, linear, llama3)")
+      throw fail("\(field).rope_type", "unsupported RoPE scaling '\(kind)' (supported: default, linear, llama3)")
     }
   }
 
