@@ -122,6 +122,29 @@ import Testing
   }
 }
 
+extension SmolLM2GGUFTokenizerTests {
+  /// A conversation through the GGUF's own chat template and tokenizer, as `apply_chat_template`.
+  @Test(.enabled(if: SmolLM2File.isPresent, Comment(rawValue: SmolLM2File.skipReason)))
+  func chatTemplateThenTokenizerMatchesTransformers() throws {
+    let bytes = Array(FileManager.default.contents(atPath: SharedData.fixture("tokenizer/smollm2-gguf-ids.json"))!)
+    let chats = try #require(try JSONParser.parse(bytes: bytes).objectValue?["chats"]?.arrayValue)
+    #expect(chats.count == 2)
+    let gguf = try GGUFFile(path: SmolLM2File.path)
+    let tokenizer = try BPETokenizer(gguf: gguf)
+    let template = try ChatTemplate(gguf: gguf)
+    for chat in chats.compactMap(\.objectValue) {
+      let messages = try (chat["messages"]?.arrayValue ?? []).map { value in
+        let object = try #require(value.objectValue)
+        let role = try #require(Role(rawValue: object["role"]?.stringValue ?? ""))
+        return Message(role: role, content: object["content"]?.stringValue ?? "")
+      }
+      let prompt = try template.render(messages, addGenerationPrompt: true)
+      #expect(prompt == chat["prompt"]?.stringValue)
+      #expect(try tokenizer.encode(prompt, addSpecialTokens: false) == BPETokenizerReferenceTests.ids(chat["ids"]))
+    }
+  }
+}
+
 /// Bad files and unsupported components are errors naming the field.
 @Suite struct BPETokenizerErrorTests {
   static func load(_ edit: (inout JSONObject) -> Void) -> String {
