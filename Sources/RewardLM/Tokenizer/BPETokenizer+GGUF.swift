@@ -16,15 +16,16 @@ extension PreTokenizer {
   public init(ggufName name: String) throws(TokenizerError) {
     switch name {
     case "gpt2", "gpt-2": self = .gpt2
-    // llama.cpp's "smollm": `\p{N}` one at a time, then the GPT-2 regex — SmolLM2's tokenizer.json
-    // (Digits(individual_digits) + ByteLevel).
-    case "smollm": self = .smolLM
+    // llama.cpp's "smollm" (and the others it splits alike): `\p{N}` one at a time, then the GPT-2
+    // regex — SmolLM2's tokenizer.json (Digits(individual_digits) + ByteLevel).
+    case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .smolLM
     case "llama-bpe", "llama3", "llama-v3", "smaug-bpe", "dbrx", "falcon3": self = .llama3
     case "qwen2", "deepseek-r1-qwen", "megrez": self = .qwen2
     default:
       throw TokenizerError(
         field: "tokenizer.ggml.pre",
-        "unsupported pre-tokenizer '\(name)' (supported: gpt2, smollm, llama-bpe/llama3, qwen2/deepseek-r1-qwen)")
+        "unsupported pre-tokenizer '\(name)' (supported: gpt2, smollm/starcoder, llama-bpe/llama3, qwen2/deepseek-r1-qwen)"
+      )
     }
   }
 }
