@@ -64,9 +64,16 @@ import Testing
       #expect(ids == item["ids"]?.tokenIDs, "\(item["id"]?.stringValue ?? "?")")
       #expect(try asTransformers.encode(text, addSpecialTokens: true) == item["ids_with_special"]?.tokenIDs)
       #expect(asTransformers.decode(ids) == item["decoded"]?.stringValue, "\(item["id"]?.stringValue ?? "?")")
-      if try native.encode(text, addSpecialTokens: false) != item["ids"]?.tokenIDs { nativeDiffers += 1 }
+      if try native.encode(text, addSpecialTokens: false) != item["ids"]?.tokenIDs {
+        nativeDiffers += 1
+        // The two splits differ only where a whitespace run ends in front of a digit.
+        let scalars = Array(text.unicodeScalars)
+        let spaceThenDigit = zip(scalars, scalars.dropFirst()).contains {
+          $0.properties.isWhitespace && $1.properties.numericType != nil
+        }
+        #expect(spaceThenDigit, "\(item["id"]?.stringValue ?? "?")")
+      }
     }
-    // Only whitespace before a digit splits differently; most texts agree.
-    #expect(nativeDiffers < cases.count / 4)
+    #expect(nativeDiffers == 5)
   }
 }
