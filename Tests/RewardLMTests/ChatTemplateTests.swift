@@ -27,7 +27,7 @@ import Testing
   }
 
   @Test func everyTemplateHasCases() {
-    #expect(Self.templateNames.count == 11)
+    #expect(Self.templateNames.count == 13)
     #expect(Self.cases.count > 200)
   }
 
