@@ -3,7 +3,7 @@ import Foundation
 /// Renders parsed nodes with Jinja's scoping: each iteration of a `for` loop (and each macro call)
 /// gets its own scope, so a `set` inside it is gone after it (templates use `namespace()` to carry values out), while `if`
 /// shares the enclosing one.
-public struct JinjaInterpreter {
+struct JinjaInterpreter {
   private var scopes: [[String: JinjaValue]]
   private var output = ""
 
