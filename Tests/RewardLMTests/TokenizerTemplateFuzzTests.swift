@@ -52,6 +52,17 @@ import Testing
     #expect(rendered > 0 && failed > 0)
   }
 
+  @Test func runawayNestingAndRecursionAreErrors() {
+    let deep = String(repeating: "(", count: 1000) + "1" + String(repeating: ")", count: 1000)
+    #expect(throws: ChatTemplateError.self) { try ChatTemplate(source: "{{ \(deep) }}") }
+    let blocks = String(repeating: "{% if true %}", count: 1000) + String(repeating: "{% endif %}", count: 1000)
+    #expect(throws: ChatTemplateError.self) { try ChatTemplate(source: blocks) }
+    let recursive = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"
+    #expect(throws: ChatTemplateError.self) {
+      try ChatTemplate(source: recursive).render([], addGenerationPrompt: false)
+    }
+  }
+
   @Test func randomTextsRoundTrip() throws {
     let json = try JSONParser.parse(
       bytes: Array(FileManager.default.contents(atPath: SharedData.fixture("tokenizer/smollm2-4k-tokenizer.json"))!))
