@@ -33,9 +33,10 @@ let package = Package(
     // Decoder language models natively (issue 13): GGUF/safetensors, BPE, chat templates, Llama family.
     .target(
       name: "RewardLM", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+    // Heads train on any featurizer, decoder-LM hidden states included (RewardLM's featurizer).
     .target(
       name: "RewardHeads",
-      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardLM"]),
     // Format rules match user patterns with ICU's C API (step budgets); Foundation ships the library.
     .target(
       name: "RewardRules", dependencies: ["RewardCore"],
@@ -44,7 +45,7 @@ let package = Package(
       name: "RewardSpec",
       dependencies: [
         "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge", "RewardEngine",
-        .product(name: "Yams", package: "Yams"),
+        "RewardLM", .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
     // The engine client and its contract (OpenAI-compatible chat/completions/embeddings).
@@ -75,11 +76,14 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine", "RewardPipelines",
+        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine", "RewardPipelines", "RewardLM",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
     ),
+    // Throughput and parity tool for the BPE tokenizer (scripts/bench_tokenizer.sh); not installed.
+    .executableTarget(
+      name: "reward-tokenizer-bench", dependencies: ["RewardLM", "RewardCore"], path: "Sources/RewardTokenizerBench"),
     .executableTarget(
       name: "reward",
       dependencies: ["RewardCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

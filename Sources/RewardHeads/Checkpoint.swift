@@ -2,6 +2,7 @@ import Foundation
 import RewardBackbones
 import RewardCore
 import RewardFeatures
+import RewardLM
 import RewardTensor
 
 /// A trained model on disk: a directory with `config.json` (what it is, how it was trained, its
@@ -217,9 +218,11 @@ public enum FeaturizerFactory {
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
     case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor)
+    case DecoderFeaturizer.kind: return try LanguageModelLoader.featurizer(descriptor: descriptor)
     default:
       throw ConfigurationError(
-        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)' or '\(EncoderFeaturizer.kind)'"
+        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)', "
+          + "'\(EncoderFeaturizer.kind)' or '\(DecoderFeaturizer.kind)'"
       )
     }
   }
