@@ -7,7 +7,7 @@ import RewardSpec
 /// file (and how often our parser reads them differently), or with `--model judge.yaml` a live
 /// pairwise judge run in both orders.
 enum JudgeBenchEval {
-  static func run(files: [String], models: [String], limit: Int?, json: Bool) async throws {
+  static func run(files: [String], models: [String], limit: Int?, json: Bool, terminal: Terminal) async throws {
     var pairs: [JudgeBenchPair] = []
     for file in files { pairs += try JudgeBenchReader.read(path: file) }
     if let limit { pairs = Array(pairs.prefix(limit)) }
@@ -35,7 +35,10 @@ enum JudgeBenchEval {
       guard let judge = loaded.pairwise else {
         throw ConfigurationError("\(path): JudgeBench needs a pairwise judge (mode pairwise or reasoning)")
       }
-      let report = try await JudgeBenchRun.run(pairs, judge: judge)
+      let started = Date()
+      let report = try await JudgeBenchRun.run(pairs, judge: judge) { done, total in
+        terminal.progress("\(path) pairs", done: done, total: total, started: started)
+      }
       let summary = loaded.ledger.summary
       let extra: [String: JSONValue] = [
         "unparseable": .int(Int64(summary.unparseable)), "engine_errors": .int(Int64(summary.engineErrors)),

@@ -195,7 +195,9 @@ public struct StoredJudgmentAudit: Sendable {
 /// A live judge on JudgeBench pairs, by JudgeBench's protocol: two trials per pair, the second
 /// with the responses swapped, scored with the counter rule.
 public enum JudgeBenchRun {
-  public static func run(_ pairs: [JudgeBenchPair], judge: PairwiseJudge) async throws -> JudgeBenchScoring.Report {
+  public static func run(
+    _ pairs: [JudgeBenchPair], judge: PairwiseJudge, progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) async throws -> JudgeBenchScoring.Report {
     let bothOrders = PairwiseJudge(
       name: judge.name, engine: judge.engine, template: judge.template, format: judge.format, order: .both,
       aggregate: .counter, settings: judge.settings, extras: judge.extras, ledger: judge.ledger)
@@ -204,7 +206,7 @@ public enum JudgeBenchRun {
         Candidate(prompt: [.user(pair.question)], response: pair.responseA),
         Candidate(prompt: [.user(pair.question)], response: pair.responseB))
     }
-    let judgements = try await bothOrders.judge(candidatePairs)
+    let judgements = try await bothOrders.judge(candidatePairs, progress: progress)
     let scores = zip(pairs, judgements).map { pair, judgement in
       JudgeBenchScoring.pairScore(label: pair.label, trials: judgement.trials.map { try? $0.verdict.get() })
     }

@@ -76,8 +76,11 @@ public struct PairwiseJudge: PreferenceModel {
     try await judge(pairs).map(\.probability)
   }
 
-  public func judge(_ pairs: [CandidatePair]) async throws -> [PairJudgement] {
-    try await boundedMap(pairs, limit: settings.concurrency) { index, pair in
+  /// Judges every pair, `settings.concurrency` at a time; `progress(done, total)` after each.
+  public func judge(_ pairs: [CandidatePair], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws
+    -> [PairJudgement]
+  {
+    try await boundedMap(pairs, limit: settings.concurrency, progress: progress) { index, pair in
       try await judge(pair, index: index)
     }
   }
