@@ -68,7 +68,7 @@ let package = Package(
     .target(
       name: "RewardServer",
       dependencies: [
-        "RewardCore", "RewardSpec", "RewardYAML",
+        "RewardCore", "RewardSpec", "RewardYAML", "RewardJudge", "RewardEngine",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -124,8 +124,9 @@ let package = Package(
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
-        "RewardServer", "RewardRemote", "RewardData", "RewardEval",
+        "RewardServer", "RewardRemote", "RewardData", "RewardEval", "RewardJudge", "RewardEngine",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Hummingbird", package: "hummingbird"),
       ]),
   ],
   swiftLanguageModes: [.v6]

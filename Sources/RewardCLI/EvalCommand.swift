@@ -143,6 +143,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Flag(help: "No progress output.")
   var quiet = false
 
+  @Flag(
+    name: .customLong("no-engine-check"),
+    help: "Do not check at start that the engines of LLM judges answer (`check: false` per engine).")
+  var noEngineCheck = false
+
   func validate() throws {
     guard !models.isEmpty || benchmark == .judgebench else { throw ValidationError("give at least one --model") }
     guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
@@ -158,11 +163,13 @@ struct EvalCommand: AsyncParsableCommand {
   func run() async throws {
     if benchmark == .judgebench {
       return try await JudgeBenchEval.run(
-        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet))
+        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet),
+        checkEngines: !noEngineCheck)
     }
     if benchmark == .mtBenchHuman {
       return try await MTBenchHumanEval.run(
-        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet))
+        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet),
+        checkEngines: !noEngineCheck)
     }
     let terminal = Terminal(quiet: quiet)
     let dataset = benchmark == .rewardbench ? try data.read(files, terminal: terminal) : nil
@@ -176,12 +183,14 @@ struct EvalCommand: AsyncParsableCommand {
       }
       if let dataset, JudgeConfiguration.isJudgeFile(path) {
         let judge = try JudgeConfiguration.load(path: path, engineFactory: JudgeComponent.engineFactory)
+        if !noEngineCheck { try await JudgeEngines.checkReachable(judge.preferenceModel) }
         evaluations.append(
           try await GenerativeBenchEval.evaluate(
             judge, name: path, dataset: dataset, skipInvalid: data.skipInvalid, limit: limit, terminal: terminal))
         continue
       }
       let loaded = try ModelLoader.loadPreferenceModel(path)
+      if !noEngineCheck { try await JudgeEngines.checkReachable(loaded) }
       guard let model = loaded as? any RewardModel else {
         // A pairwise-only model (P(a ≻ b), no scalar reward) is evaluated on the pairs alone.
         evaluations.append(

@@ -24,7 +24,7 @@ enum GenerativeBenchEval {
     var credits: [(credit: Double, outcome: GenerativeScoring.Outcome, subset: String?)] = []
     var rule = ""
     let progress: @Sendable (String, Int, Int) -> Void = { stage, done, total in
-      terminal.progress("\(name) \(stage)", done: done, total: total, started: started)
+      terminal.progress("\(name) \(stage)", done: done, total: total, started: started, logEvery: 5)
     }
 
     let groups = Array(dataset.groups.prefix(limit ?? dataset.groups.count))

@@ -7,7 +7,11 @@ import RewardSpec
 /// judge with MT-Bench's expert votes, per turn, with and without ties (the MT-Bench paper's
 /// setups S1 and S2, computed as FastChat's `compute_agreement.py`).
 enum MTBenchHumanEval {
-  static func run(files: [String], models: [String], limit: Int?, json: Bool, terminal: Terminal) async throws {
+  static func run(
+    files: [String], models: [String], limit: Int?, json: Bool, terminal: Terminal, checkEngines: Bool = true
+  )
+    async throws
+  {
     var votes: [MTBenchVote] = []
     for file in files { votes += try MTBenchHumanReader.read(path: file) }
     var items = MTBenchAgreement.items(votes)
@@ -21,9 +25,10 @@ enum MTBenchHumanEval {
       guard let judge = loaded.pairwise else {
         throw ConfigurationError("\(path): MT-Bench agreement needs a pairwise judge (mode pairwise or reasoning)")
       }
+      if checkEngines { try await JudgeEngines.checkReachable(judge) }
       let started = Date()
       let judgements = try await judge.judge(items.map(\.pair)) { done, total in
-        terminal.progress("\(path) pairs", done: done, total: total, started: started)
+        terminal.progress("\(path) pairs", done: done, total: total, started: started, logEvery: 5)
       }
       let report = MTBenchAgreement.report(
         items, judge: judgements.map { MTBenchAgreement.verdict(probability: $0.probability) })

@@ -120,6 +120,9 @@ public enum JudgeBenchScoring {
     public var overall: Group
     public var byCategory: [Group]
     public var bySource: [Group]
+    /// Live runs: pairs whose prompt did not fit the engine's context, and the result on the rest.
+    public var overContext = 0
+    public var fitting: Group?
   }
 
   /// `pairScores[i]` is pair i's summed score.
@@ -210,6 +213,15 @@ public enum JudgeBenchRun {
     let scores = zip(pairs, judgements).map { pair, judgement in
       JudgeBenchScoring.pairScore(label: pair.label, trials: judgement.trials.map { try? $0.verdict.get() })
     }
-    return JudgeBenchScoring.report(pairs, pairScores: scores)
+    var report = JudgeBenchScoring.report(pairs, pairScores: scores)
+    // Pairs the engine could not take (prompt over its context) count as wrong, as JudgeBench
+    // counts a missing verdict; the accuracy on the pairs that fit is reported beside it.
+    let fits = judgements.map { !$0.overContext }
+    report.overContext = fits.count(where: { !$0 })
+    report.fitting =
+      JudgeBenchScoring.report(
+        zip(pairs, fits).filter(\.1).map(\.0), pairScores: zip(scores, fits).filter(\.1).map(\.0)
+      ).overall
+    return report
   }
 }
