@@ -6,6 +6,7 @@
 #   grammar  llama.cpp's grammar forces the reply to be exactly [[A]], [[B]] or [[C]].
 #
 #   PORT=18094 scripts/bench_judge_smollm2.sh        # limits: JB_FREE=4 LLMBAR_FREE=8 JB_GRAMMAR=12 LLMBAR_GRAMMAR=32
+#   ONLY_LONG=1 scripts/bench_judge_smollm2.sh       # only the over-context check on the 4 longest pairs
 #
 # Starts llama-server on PORT if nothing answers there (scripts/llama-server.sh: -c 8192 shared by
 # 4 slots, so 2048 tokens per request); prompts that do not fit are refused by the server, counted
@@ -49,6 +50,22 @@ run() { # config, judgebench limit, llmbar limit
   echo "wall: $(($(date +%s) - start)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))['models'][0]['generative']))" "$work/llmbar.json"
 }
+long() { # the JudgeBench pairs with the most SmolLM2 tokens (1762–2317 for question + answers)
+  python3 - "$data/judge/judgebench-claude-3-5-sonnet.jsonl" >"$work/long.jsonl" <<'PY'
+import json, sys
+wanted = {"a0700e91-1e56-59fb-bac8-d5048dc1f61d", "2ea3567c-6bdb-519b-8ef9-e07ef533773d",
+          "a28a8dae-78a7-51a7-a46f-84a6e502068d", "2092f9af-bcef-594c-9394-b26f14dcb911"}
+for line in open(sys.argv[1]):
+    if json.loads(line)["pair_id"] in wanted:
+        print(line, end="")
+PY
+  echo "## grammar: the 4 longest JudgeBench pairs (over-context handling; 2048 tokens per slot)"
+  local start=$(date +%s)
+  "$reward" eval --benchmark judgebench "$work/long.jsonl" --model "$work/grammar.yaml" --json
+  echo "wall: $(($(date +%s) - start)) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
 echo "## machine: $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); llama-server on port $port"
+if [ -n "${ONLY_LONG:-}" ]; then long; exit; fi
 run free "${JB_FREE:-4}" "${LLMBAR_FREE:-8}"
 run grammar "${JB_GRAMMAR:-12}" "${LLMBAR_GRAMMAR:-32}"
+long
