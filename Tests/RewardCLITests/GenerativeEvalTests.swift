@@ -97,6 +97,8 @@ final class RuleEngine: ChatEngine, @unchecked Sendable {
     #expect(json?["judge"]?.objectValue?["first_position_win_rate"] == .double(1))
     let table = ReportTable.render(SuiteReport(title: "t", dataFiles: [], models: [result]))
     #expect(table.contains("rewardbench-v1-pairwise") && table.contains("20/0/0/0"))
+    let html = ReportHTML.render(SuiteReport(title: "t", dataFiles: [], models: [result]))
+    #expect(html.contains("<h2>Generative judge (RewardBench rules)</h2>") && html.contains("rewardbench-v1-pairwise"))
   }
 
   /// RewardBench 2 groups from real GSM8K problems: one correct and three incorrect solutions.
