@@ -45,9 +45,11 @@ let package = Package(
       name: "RewardSpec",
       dependencies: [
         "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge", "RewardEngine",
-        "RewardLM", .product(name: "Yams", package: "Yams"),
+        "RewardLM", "RewardYAML",
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
+    // The one bounded YAML/JSON reader for configuration documents (specs, judge files, server configs).
+    .target(name: "RewardYAML", dependencies: ["RewardCore", .product(name: "Yams", package: "Yams")]),
     // The engine client and its contract (OpenAI-compatible chat/completions/embeddings).
     .target(
       name: "RewardEngine",
@@ -56,8 +58,8 @@ let package = Package(
     .target(
       name: "RewardJudge",
       dependencies: [
-        "RewardCore", "RewardEngine", "RewardRules", .product(name: "Mustache", package: "swift-mustache"),
-        .product(name: "Yams", package: "Yams"),
+        "RewardCore", "RewardEngine", "RewardRules", "RewardYAML",
+        .product(name: "Mustache", package: "swift-mustache"),
       ]),
     // Preference-data pipelines: sample, score, select, pair, relabel (issue 14).
     .target(name: "RewardPipelines", dependencies: ["RewardCore", "RewardData", "RewardEngine"]),
@@ -67,10 +69,10 @@ let package = Package(
     .target(
       name: "RewardServer",
       dependencies: [
-        "RewardCore", "RewardSpec",
+        "RewardCore", "RewardSpec", "RewardYAML", "RewardJudge", "RewardEngine",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     .target(
       name: "RewardCLI",
@@ -106,8 +108,9 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
-    .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardYAML"]),
+    .testTarget(
+      name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
       name: "RewardFuzzTests",
@@ -125,8 +128,9 @@ let package = Package(
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
-        "RewardServer", "RewardRemote", "RewardData", "RewardEval",
+        "RewardServer", "RewardRemote", "RewardData", "RewardEval", "RewardJudge", "RewardEngine",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Hummingbird", package: "hummingbird"),
       ]),
   ],
   swiftLanguageModes: [.v6]

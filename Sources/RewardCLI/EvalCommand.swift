@@ -3,6 +3,7 @@ import Foundation
 import RewardCore
 import RewardData
 import RewardEval
+import RewardJudge
 import RewardSpec
 
 /// What the input files are and how to score them.
@@ -21,6 +22,13 @@ enum EvalBenchmark: String, ExpressibleByArgument, CaseIterable {
   case detection
   /// JudgeBench pairs: score the stored `judgments` (audit), or a pairwise judge given by --model.
   case judgebench
+  /// As `auto`, but a judge file given by --model is scored by RewardBench's generative rules:
+  /// pairs compared directly by a pairwise judge (win 1, loss 0, tie or error ½), RewardBench 2
+  /// groups rated 1–10 per response (ties at the top share the credit, no rating ¼).
+  case rewardbench
+  /// MT-Bench human judgements (FastChat's `human_judgments.json` rows): agreement of a pairwise
+  /// judge with the experts, per turn, with and without ties.
+  case mtBenchHuman = "mt-bench-human"
 }
 
 struct EvalCommand: AsyncParsableCommand {
@@ -135,6 +143,11 @@ struct EvalCommand: AsyncParsableCommand {
   @Flag(help: "No progress output.")
   var quiet = false
 
+  @Flag(
+    name: .customLong("no-engine-check"),
+    help: "Do not check at start that the engines of LLM judges answer (`check: false` per engine).")
+  var noEngineCheck = false
+
   func validate() throws {
     guard !models.isEmpty || benchmark == .judgebench else { throw ValidationError("give at least one --model") }
     guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
@@ -149,10 +162,18 @@ struct EvalCommand: AsyncParsableCommand {
 
   func run() async throws {
     if benchmark == .judgebench {
-      return try await JudgeBenchEval.run(files: files, models: models, limit: limit, json: json)
+      return try await JudgeBenchEval.run(
+        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet),
+        checkEngines: !noEngineCheck)
+    }
+    if benchmark == .mtBenchHuman {
+      return try await MTBenchHumanEval.run(
+        files: files, models: models, limit: limit, json: json, terminal: Terminal(quiet: quiet),
+        checkEngines: !noEngineCheck)
     }
     let terminal = Terminal(quiet: quiet)
-    let inputs = try readInputs(terminal: terminal)
+    let dataset = benchmark == .rewardbench ? try data.read(files, terminal: terminal) : nil
+    let inputs = try readInputs(terminal: terminal, dataset: dataset)
     let options = EvaluationOptions(bootstrapResamples: bootstrap, seed: seed)
     var evaluations: [ModelEvaluation] = []
     for path in models {
@@ -160,7 +181,16 @@ struct EvalCommand: AsyncParsableCommand {
       let progress: @Sendable (String, Int, Int) -> Void = { stage, done, total in
         terminal.progress("\(path) \(stage)", done: done, total: total, started: started)
       }
+      if let dataset, JudgeConfiguration.isJudgeFile(path) {
+        let judge = try JudgeConfiguration.load(path: path, engineFactory: JudgeComponent.engineFactory)
+        if !noEngineCheck { try await JudgeEngines.checkReachable(judge.preferenceModel) }
+        evaluations.append(
+          try await GenerativeBenchEval.evaluate(
+            judge, name: path, dataset: dataset, skipInvalid: data.skipInvalid, limit: limit, terminal: terminal))
+        continue
+      }
       let loaded = try ModelLoader.loadPreferenceModel(path)
+      if !noEngineCheck { try await JudgeEngines.checkReachable(loaded) }
       guard let model = loaded as? any RewardModel else {
         // A pairwise-only model (P(a ≻ b), no scalar reward) is evaluated on the pairs alone.
         evaluations.append(
@@ -189,10 +219,10 @@ struct EvalCommand: AsyncParsableCommand {
     print(json ? ReportJSON.encode(suite).jsonText : ReportTable.render(suite))
   }
 
-  private func readInputs(terminal: Terminal) throws -> EvaluationInputs {
+  private func readInputs(terminal: Terminal, dataset: PreferenceDataset?) throws -> EvaluationInputs {
     switch benchmark {
-    case .auto:
-      let dataset = try data.read(files, terminal: terminal)
+    case .auto, .rewardbench:
+      let dataset = try dataset ?? data.read(files, terminal: terminal)
       let (pairs, ties) = try dataset.strictPairs(skipInvalid: data.skipInvalid)
       reportSkipped(ties, terminal: terminal)
       let groups = Array(dataset.groups.prefix(limit ?? dataset.groups.count))
@@ -222,8 +252,8 @@ struct EvalCommand: AsyncParsableCommand {
     case .detection:
       let items = try DetectionItems.read(files, positiveLabel: positiveLabel)
       return EvaluationInputs(detectionItems: Array(items.prefix(limit ?? items.count)))
-    case .judgebench:
-      throw ValidationError("--benchmark judgebench is evaluated on its own")
+    case .judgebench, .mtBenchHuman:
+      throw ValidationError("--benchmark \(benchmark.rawValue) is evaluated on its own")
     }
   }
 }

@@ -7,7 +7,11 @@ import RewardSpec
 /// file (and how often our parser reads them differently), or with `--model judge.yaml` a live
 /// pairwise judge run in both orders.
 enum JudgeBenchEval {
-  static func run(files: [String], models: [String], limit: Int?, json: Bool) async throws {
+  static func run(
+    files: [String], models: [String], limit: Int?, json: Bool, terminal: Terminal, checkEngines: Bool = true
+  )
+    async throws
+  {
     var pairs: [JudgeBenchPair] = []
     for file in files { pairs += try JudgeBenchReader.read(path: file) }
     if let limit { pairs = Array(pairs.prefix(limit)) }
@@ -35,17 +39,31 @@ enum JudgeBenchEval {
       guard let judge = loaded.pairwise else {
         throw ConfigurationError("\(path): JudgeBench needs a pairwise judge (mode pairwise or reasoning)")
       }
-      let report = try await JudgeBenchRun.run(pairs, judge: judge)
+      if checkEngines { try await JudgeEngines.checkReachable(judge) }
+      let started = Date()
+      let report = try await JudgeBenchRun.run(pairs, judge: judge) { done, total in
+        terminal.progress("\(path) pairs", done: done, total: total, started: started, logEvery: 5)
+      }
       let summary = loaded.ledger.summary
       let extra: [String: JSONValue] = [
         "unparseable": .int(Int64(summary.unparseable)), "engine_errors": .int(Int64(summary.engineErrors)),
+        "over_context": .int(Int64(report.overContext)),
+        "fitting_pairs": .int(Int64(report.fitting?.pairs ?? 0)),
+        "fitting_accuracy": report.fitting.map { $0.pairs == 0 ? .null : .double($0.accuracy) } ?? .null,
+        "judge_calls": .int(Int64(summary.calls)), "wall_seconds": .double(Date().timeIntervalSince(started)),
         "parse_failure_rate": .double(summary.parseFailureRate),
         "consistency_rate": summary.consistencyRate.map { .double($0) } ?? .null,
         "first_position_win_rate": summary.firstPositionWinRate.map { .double($0) } ?? .null,
         "prompt_tokens": .int(Int64(summary.promptTokens)), "completion_tokens": .int(Int64(summary.completionTokens)),
         "seconds_per_item": .double(summary.items == 0 ? 0 : summary.seconds / Double(summary.items)),
       ]
-      results.append((path, report, extra, [summary.text]))
+      var notes = [summary.text]
+      if report.overContext > 0, let fitting = report.fitting {
+        notes.append(
+          "\(report.overContext) pairs did not fit the engine's context (counted wrong); on the \(fitting.pairs) that fit: "
+            + "\(fitting.pairs == 0 ? "–" : format(fitting.accuracy)) (\(fitting.correct)/\(fitting.pairs))")
+      }
+      results.append((path, report, extra, notes))
     }
     if json {
       let models = results.map { result -> JSONValue in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RewardCore
 import RewardData
+import RewardJudge
 import RewardSpec
 
 struct ScoreCommand: AsyncParsableCommand {
@@ -51,6 +52,11 @@ struct ScoreCommand: AsyncParsableCommand {
   @Flag(help: "No progress output.")
   var quiet = false
 
+  @Flag(
+    name: .customLong("no-engine-check"),
+    help: "Do not check at start that the engines of the model's LLM judges answer (`check: false` per engine).")
+  var noEngineCheck = false
+
   @Option(help: "Records scored per batch.")
   var batchSize = 1024
 
@@ -64,6 +70,7 @@ struct ScoreCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
     let rewardModel = try ModelLoader.load(model ?? spec!)
+    if !noEngineCheck { try await JudgeEngines.checkReachable(rewardModel) }
     let limits = InputLimits(maxLineBytes: maxLineMib << 20)
     let batches = ScoringBatches(
       stream: try RecordStream(path: input, limits: limits), responseField: responseField, skipInvalid: skipInvalid,

@@ -93,6 +93,11 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
   var logLevel: String?
 
+  @Flag(
+    name: .customLong("no-engine-check"),
+    help: "Do not check at start that the engines of the model's LLM judges answer (`check: false` per engine).")
+  var noEngineCheck = false
+
   func resolvedConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) throws
     -> ServerConfiguration
   {
@@ -122,6 +127,6 @@ struct ServeCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    try await RewardServer.serve(resolvedConfiguration(), loadModel: ModelLoader.load)
+    try await RewardServer.serve(resolvedConfiguration(), loadModel: ModelLoader.load, checkEngines: !noEngineCheck)
   }
 }

@@ -17,9 +17,16 @@ struct Terminal: Sendable {
     FileHandle.standardError.write(Data((text + "\n").utf8))
   }
 
-  /// Redraws one progress line: label, bar, count, rate, ETA.
-  func progress(_ label: String, done: Int, total: Int, started: Date, extra: String = "") {
-    guard !quiet, isInteractive, total > 0 else { return }
+  /// Redraws one progress line: label, bar, count, rate, ETA. When stderr is not a terminal
+  /// (a log file), `logEvery` items, if given, print a plain line instead.
+  func progress(_ label: String, done: Int, total: Int, started: Date, extra: String = "", logEvery: Int? = nil) {
+    guard !quiet, total > 0 else { return }
+    guard isInteractive else {
+      guard let logEvery, done % max(1, logEvery) == 0 || done == total else { return }
+      let elapsed = Date().timeIntervalSince(started)
+      note("\(label) \(done)/\(total) after \(format(elapsed, 0)) s \(extra)")
+      return
+    }
     let fraction = Double(done) / Double(total)
     let width = 24
     let filled = Int(fraction * Double(width))

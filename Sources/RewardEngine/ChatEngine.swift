@@ -188,6 +188,19 @@ public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
   /// Rate or token budget exhausted and the caller asked not to wait.
   case budgetExhausted(String)
 
+  /// The engine refused the request because the prompt (plus the tokens asked for) does not fit
+  /// its context window: llama-server's `exceed_context_size_error`, vLLM's "maximum context
+  /// length", OpenAI's `context_length_exceeded`. Judges count these apart from other errors, so
+  /// a small-context engine reports how many items it could not see instead of scoring them.
+  public var isContextOverflow: Bool {
+    guard case .http(_, let status, let body) = self, status == 400 || status == 413 else { return false }
+    let text = body.lowercased()
+    return [
+      "exceed_context_size", "exceeds the available context", "maximum context length", "context_length_exceeded",
+    ]
+    .contains { text.contains($0) }
+  }
+
   public var description: String {
     switch self {
     case .unreachable(let endpoint, let reason): "engine \(endpoint) unreachable: \(reason)"

@@ -21,6 +21,7 @@ public enum ReportHTML {
     body += detectionTable(suite)
     body += agreementTable(suite)
     body += positionTable(suite)
+    body += generativeTable(suite)
     let json = ReportJSON.encode(suite).jsonText.replacingOccurrences(of: "</", with: "<\\/")
     body += "<script type=\"application/json\" id=\"report-data\">\(json)</script>"
     return """
@@ -329,6 +330,30 @@ public enum ReportHTML {
       + table(
         ["first", "second", "pairs", "agreement", "Cohen's κ"],
         suite.agreements.map { [$0.first, $0.second, String($0.pairs), pct($0.rate), num($0.cohensKappa)] })
+  }
+
+  static func generativeTable(_ suite: SuiteReport) -> String {
+    let models = suite.models.compactMap { m in m.generative.map { (m.model, $0) } }
+    guard !models.isEmpty else { return "" }
+    return "<h2>Generative judge (RewardBench rules)</h2>"
+      + table(
+        [
+          "model", "rule", "items", "score", "win", "loss", "tie", "error", "unparseable", "order consistent",
+          "first-position wins", "prompt tokens", "completion tokens",
+        ],
+        models.map { name, g in generativeRow(name, g) })
+  }
+
+  static func generativeRow(_ name: String, _ g: GenerativeEvaluation) -> [String] {
+    var row: [String] = [name, g.rule, String(g.items), pct(g.score)]
+    for outcome in GenerativeScoring.Outcome.allCases { row.append(String(g.outcomes[outcome] ?? 0)) }
+    let judge = g.judge
+    row.append(judge.map { pct($0.parseFailureRate) } ?? "–")
+    row.append(pct(judge?.consistencyRate))
+    row.append(pct(judge?.firstPositionWinRate))
+    row.append(judge.map { String($0.promptTokens) } ?? "–")
+    row.append(judge.map { String($0.completionTokens) } ?? "–")
+    return row
   }
 
   static func positionTable(_ suite: SuiteReport) -> String {

@@ -67,6 +67,7 @@ public enum ReportJSON {
           ]
         ))
     }
+    if let generative = model.generative { entries.append(("generative", encode(generative))) }
     if let count = model.nonFiniteRewards { entries.append(("non_finite_rewards", int(count))) }
     if let seconds = model.seconds {
       var timing: [(key: String, value: JSONValue)] = [("seconds", .double(seconds))]
@@ -80,6 +81,36 @@ public enum ReportJSON {
         timing.append(("pairs_per_second", .double(Double(pairs) / seconds)))
       }
       entries.append(("timing", .object(JSONObject(timing))))
+    }
+    return .object(JSONObject(entries))
+  }
+
+  static func encode(_ g: GenerativeEvaluation) -> JSONValue {
+    var entries: [(key: String, value: JSONValue)] = [
+      ("rule", .string(g.rule)), ("score", number(g.score)), ("items", int(g.items)),
+      (
+        "outcomes",
+        .object(JSONObject(GenerativeScoring.Outcome.allCases.map { ($0.rawValue, int(g.outcomes[$0] ?? 0)) }))
+      ),
+      (
+        "subsets",
+        .object(JSONObject(g.subsets.map { ($0.name, ["score": number($0.score), "items": int($0.items)]) }))
+      ),
+    ]
+    if let judge = g.judge {
+      entries.append(
+        (
+          "judge",
+          [
+            "items": int(judge.items), "unparseable": int(judge.unparseable),
+            "parse_failure_rate": .double(judge.parseFailureRate), "engine_errors": int(judge.engineErrors),
+            "retries": int(judge.retries), "calls": int(judge.calls), "prompt_tokens": int(judge.promptTokens),
+            "completion_tokens": int(judge.completionTokens), "judge_seconds": .double(judge.judgeSeconds),
+            "consistency_rate": number(judge.consistencyRate), "both_order_pairs": int(judge.bothOrderPairs),
+            "first_position_win_rate": number(judge.firstPositionWinRate),
+            "decisive_trials": int(judge.decisiveTrials),
+          ]
+        ))
     }
     return .object(JSONObject(entries))
   }

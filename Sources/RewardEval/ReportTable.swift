@@ -91,6 +91,10 @@ public enum ReportTable {
             [$0.first, $0.second, String($0.pairs), pct($0.rate), $0.cohensKappa.map { format($0, 3) } ?? "–"]
           }))
     }
+    let generative = suite.models.compactMap { m in m.generative.map { (m.model, $0) } }
+    if !generative.isEmpty {
+      parts.append(generativeTable(generative, pct: pct))
+    }
     let checks = suite.models.compactMap { m in m.positionCheck.map { (m.model, $0) } }
     if !checks.isEmpty {
       parts.append(
@@ -99,6 +103,24 @@ public enum ReportTable {
           checks.map { [$0.0, pct($0.1.consistency), pct($0.1.firstPreferred)] }))
     }
     return parts.joined(separator: "\n\n")
+  }
+
+  /// Generative judges under RewardBench's rules: score, outcomes and what the judge cost.
+  static func generativeTable(_ models: [(String, GenerativeEvaluation)], pct: (Double?) -> String) -> String {
+    let rows = models.map { name, g -> [String] in
+      let counts = GenerativeScoring.Outcome.allCases.map { String(g.outcomes[$0] ?? 0) }.joined(separator: "/")
+      let judge = g.judge
+      return [
+        name, g.rule, String(g.items), pct(g.score), counts, judge.map { pct($0.parseFailureRate) } ?? "–",
+        pct(judge?.consistencyRate), pct(judge?.firstPositionWinRate),
+        judge.map { "\($0.promptTokens)+\($0.completionTokens)" } ?? "–",
+      ]
+    }
+    return table(
+      [
+        "generative judge", "rule", "items", "score", "win/loss/tie/error", "unparseable", "order consistent",
+        "first-position wins", "tokens (prompt+completion)",
+      ], rows)
   }
 
   /// Accuracy per data set (each input file) and subset, then the pooled figure; with several

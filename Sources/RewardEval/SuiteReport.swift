@@ -11,6 +11,9 @@ public struct ModelEvaluation: Sendable {
   /// AUROC of rewards for labelled items: correct vs incorrect best-of-N responses, or a detection file.
   public var detection: DetectionReport?
   public var positionCheck: PositionCheck?
+  /// A generative judge scored by RewardBench's rules (ties and errors get partial credit), with
+  /// its parse failures, order statistics and token usage.
+  public var generative: GenerativeEvaluation?
   /// Candidates that got a NaN or infinite reward (only with `NonFiniteRewardPolicy.countAsInvalid`;
   /// otherwise evaluation stops at the first).
   public var nonFiniteRewards: Int?

@@ -120,6 +120,9 @@ public enum JudgeBenchScoring {
     public var overall: Group
     public var byCategory: [Group]
     public var bySource: [Group]
+    /// Live runs: pairs whose prompt did not fit the engine's context, and the result on the rest.
+    public var overContext = 0
+    public var fitting: Group?
   }
 
   /// `pairScores[i]` is pair i's summed score.
@@ -195,7 +198,9 @@ public struct StoredJudgmentAudit: Sendable {
 /// A live judge on JudgeBench pairs, by JudgeBench's protocol: two trials per pair, the second
 /// with the responses swapped, scored with the counter rule.
 public enum JudgeBenchRun {
-  public static func run(_ pairs: [JudgeBenchPair], judge: PairwiseJudge) async throws -> JudgeBenchScoring.Report {
+  public static func run(
+    _ pairs: [JudgeBenchPair], judge: PairwiseJudge, progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) async throws -> JudgeBenchScoring.Report {
     let bothOrders = PairwiseJudge(
       name: judge.name, engine: judge.engine, template: judge.template, format: judge.format, order: .both,
       aggregate: .counter, settings: judge.settings, extras: judge.extras, ledger: judge.ledger)
@@ -204,10 +209,19 @@ public enum JudgeBenchRun {
         Candidate(prompt: [.user(pair.question)], response: pair.responseA),
         Candidate(prompt: [.user(pair.question)], response: pair.responseB))
     }
-    let judgements = try await bothOrders.judge(candidatePairs)
+    let judgements = try await bothOrders.judge(candidatePairs, progress: progress)
     let scores = zip(pairs, judgements).map { pair, judgement in
       JudgeBenchScoring.pairScore(label: pair.label, trials: judgement.trials.map { try? $0.verdict.get() })
     }
-    return JudgeBenchScoring.report(pairs, pairScores: scores)
+    var report = JudgeBenchScoring.report(pairs, pairScores: scores)
+    // Pairs the engine could not take (prompt over its context) count as wrong, as JudgeBench
+    // counts a missing verdict; the accuracy on the pairs that fit is reported beside it.
+    let fits = judgements.map { !$0.overContext }
+    report.overContext = fits.count(where: { !$0 })
+    report.fitting =
+      JudgeBenchScoring.report(
+        zip(pairs, fits).filter(\.1).map(\.0), pairScores: zip(scores, fits).filter(\.1).map(\.0)
+      ).overall
+    return report
   }
 }

@@ -51,22 +51,29 @@ public enum JudgeConfiguration {
 
   /// Whether a YAML/JSON file is a judge file (a top-level `mode:`) rather than a reward spec.
   public static func isJudgeFile(_ path: String) -> Bool {
-    guard [".yaml", ".yml", ".json"].contains(where: path.hasSuffix),
-      let text = try? String(contentsOfFile: path, encoding: .utf8),
-      let object = (try? JudgeDocument.read(text: text, file: path))?.objectValue
-    else { return false }
-    return object["mode"] != nil && object["components"] == nil
+    guard [".yaml", ".yml", ".json"].contains(where: path.hasSuffix) else { return false }
+    do {
+      guard let object = try JudgeDocument.read(path: path).objectValue else { return false }
+      return object["mode"] != nil && object["components"] == nil
+    } catch {
+      // Unreadable (over a limit, malformed): claim it when its start looks like a judge file, so
+      // the error names a judge file rather than a spec.
+      return looksLikeJudgeFile(path)
+    }
+  }
+
+  private static func looksLikeJudgeFile(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    guard let data = try? handle.read(upToCount: 64 << 10) else { return false }
+    let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    let hasKey = { (key: String) in lines.contains { $0.hasPrefix("\(key):") || $0.contains("\"\(key)\"") } }
+    return hasKey("mode") && !hasKey("components")
   }
 
   /// Loads a judge file.
   public static func load(path: String, engineFactory: @escaping JudgeEngineFactory) throws -> LoadedJudge {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw JudgeConfigurationError(file: path, field: "(file)", "cannot read: \(error.localizedDescription)")
-    }
-    let document = try JudgeDocument.read(text: text, file: path)
+    let document = try JudgeDocument.read(path: path)
     guard let object = document.objectValue else {
       throw JudgeConfigurationError(file: path, field: "(top level)", "expected a mapping")
     }

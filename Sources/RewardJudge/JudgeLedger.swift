@@ -8,6 +8,8 @@ public struct JudgeRunSummary: Sendable, Equatable {
   public var items = 0
   public var unparseable = 0
   public var engineErrors = 0
+  /// Of the engine errors, items whose prompt did not fit the engine's context (skipped, not scored).
+  public var overContext = 0
   /// Reminder turns sent after unparseable replies.
   public var retries = 0
   public var calls = 0
@@ -34,8 +36,8 @@ public struct JudgeRunSummary: Sendable, Equatable {
   /// A few lines for a terminal.
   public var text: String {
     var lines = [
-      "judge: \(items) items, \(unparseable) unparseable (\(percent(parseFailureRate))), \(engineErrors) engine errors, "
-        + "\(retries) reminder retries",
+      "judge: \(items) items, \(unparseable) unparseable (\(percent(parseFailureRate))), \(engineErrors) engine errors"
+        + (overContext > 0 ? " (\(overContext) over the engine's context)" : "") + ", \(retries) reminder retries",
       "judge: \(calls) calls, \(promptTokens) prompt + \(completionTokens) completion tokens, "
         + String(format: "%.3f s per item", items == 0 ? 0 : seconds / Double(items)),
     ]
@@ -73,12 +75,13 @@ public final class JudgeLedger: @unchecked Sendable {
     }
   }
 
-  func recordItem(retries: Int, failure: String?, engineError: Bool = false) {
+  func recordItem(retries: Int, failure: String?, engineError: Bool = false, overContext: Bool = false) {
     lock.withLock {
       state.items += 1
       state.retries += retries
       guard let failure else { return }
       if engineError { state.engineErrors += 1 } else { state.unparseable += 1 }
+      if overContext { state.overContext += 1 }
       if state.failures.count < Self.keptFailures { state.failures.append(failure) }
     }
   }

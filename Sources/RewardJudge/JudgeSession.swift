@@ -108,11 +108,13 @@ extension Duration {
 
 /// Runs `body` over `items` with at most `limit` in flight, keeping the input order.
 func boundedMap<Item: Sendable, Output: Sendable>(
-  _ items: [Item], limit: Int, _ body: @escaping @Sendable (Int, Item) async throws -> Output
+  _ items: [Item], limit: Int, progress: (@Sendable (Int, Int) -> Void)? = nil,
+  _ body: @escaping @Sendable (Int, Item) async throws -> Output
 ) async throws -> [Output] {
   try await withThrowingTaskGroup(of: (Int, Output).self) { group in
     var results = [Output?](repeating: nil, count: items.count)
     var next = 0
+    var done = 0
     for _ in 0..<min(max(1, limit), items.count) {
       let index = next
       group.addTask { (index, try await body(index, items[index])) }
@@ -120,6 +122,8 @@ func boundedMap<Item: Sendable, Output: Sendable>(
     }
     while let (index, output) = try await group.next() {
       results[index] = output
+      done += 1
+      progress?(done, items.count)
       if next < items.count {
         let index = next
         group.addTask { (index, try await body(index, items[index])) }

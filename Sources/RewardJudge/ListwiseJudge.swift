@@ -132,7 +132,8 @@ public struct ListwiseJudge: RewardModel {
       ledger.recordItem(retries: 0, failure: "group \(index): \(error.message)", engineError: true)
       return group.map { _ in Reward(.nan, rationale: "error: \(error.message)") }
     } catch let error as EngineError {
-      ledger.recordItem(retries: 0, failure: "group \(index): \(error)", engineError: true)
+      ledger.recordItem(
+        retries: 0, failure: "group \(index): \(error)", engineError: true, overContext: error.isContextOverflow)
       return group.map { _ in Reward(.nan, rationale: "engine error: \(error)") }
     }
   }

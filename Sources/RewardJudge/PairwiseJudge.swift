@@ -36,6 +36,8 @@ public struct PairJudgement: Sendable {
   public var probability: Double
   /// Set when the engine failed or the item could not be rendered.
   public var error: String?
+  /// The engine refused the prompt as longer than its context (the pair was not judged).
+  public var overContext = false
 }
 
 /// A judge comparing two responses (MT-Bench pair, Arena-Hard five-way, Prometheus relative,
@@ -76,8 +78,11 @@ public struct PairwiseJudge: PreferenceModel {
     try await judge(pairs).map(\.probability)
   }
 
-  public func judge(_ pairs: [CandidatePair]) async throws -> [PairJudgement] {
-    try await boundedMap(pairs, limit: settings.concurrency) { index, pair in
+  /// Judges every pair, `settings.concurrency` at a time; `progress(done, total)` after each.
+  public func judge(_ pairs: [CandidatePair], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws
+    -> [PairJudgement]
+  {
+    try await boundedMap(pairs, limit: settings.concurrency, progress: progress) { index, pair in
       try await judge(pair, index: index)
     }
   }
@@ -104,8 +109,10 @@ public struct PairwiseJudge: PreferenceModel {
       ledger.recordItem(retries: retries, failure: "item \(index): \(error.message)", engineError: true)
       return PairJudgement(trials: trials, probability: .nan, error: error.message)
     } catch let error as EngineError {
-      ledger.recordItem(retries: retries, failure: "item \(index): \(error)", engineError: true)
-      return PairJudgement(trials: trials, probability: .nan, error: "engine error: \(error)")
+      ledger.recordItem(
+        retries: retries, failure: "item \(index): \(error)", engineError: true, overContext: error.isContextOverflow)
+      return PairJudgement(
+        trials: trials, probability: .nan, error: "engine error: \(error)", overContext: error.isContextOverflow)
     }
     let probability = combine(trials)
     let reasons = trials.compactMap { trial -> String? in

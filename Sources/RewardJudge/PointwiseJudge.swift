@@ -83,7 +83,8 @@ public struct PointwiseJudge: RewardModel {
       ledger.recordItem(retries: 0, failure: "item \(index): \(error.message)", engineError: true)
       return Reward(.nan, rationale: "error: \(error.message)")
     } catch let error as EngineError {
-      ledger.recordItem(retries: 0, failure: "item \(index): \(error)", engineError: true)
+      ledger.recordItem(
+        retries: 0, failure: "item \(index): \(error)", engineError: true, overContext: error.isContextOverflow)
       return Reward(.nan, rationale: "engine error: \(error)")
     }
   }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import RewardCore
+import RewardJudge
 import ServiceLifecycle
 import UnixSignals
 
@@ -89,10 +90,11 @@ public struct RewardServer: Sendable {
     router.head("health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"]) }
     let description = specDescription()
     router.get("v1/spec") { _, _ in Self.jsonResponse(description) }
+    let judges = JudgeEngines.judges(in: served.model)
     router.get("metrics") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-        body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render())))
+        body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.render() + JudgeMetricsText.render(judges))))
     }
     return router
   }
@@ -147,8 +149,10 @@ extension RewardServer {
   /// `reward serve`: sets up logging as configured, loads the spec or model, and serves until
   /// SIGTERM/SIGINT. `loadModel` is the CLI's `--model` loader, so everything it loads (checkpoint
   /// directories, spec files, remote URLs) is servable.
+  /// With `checkEngines`, the served model's judge engines must answer before the server starts
+  /// (a clear message naming the engine's URL instead of failing the first request).
   public static func serve(
-    _ configuration: ServerConfiguration, loadModel: (String) throws -> any RewardModel
+    _ configuration: ServerConfiguration, loadModel: (String) throws -> any RewardModel, checkEngines: Bool = true
   ) async throws {
     let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let format = configuration.logFormat
@@ -166,6 +170,7 @@ extension RewardServer {
       let reference = configuration.model!
       served = ServedModel.model(try loadModel(reference), source: reference)
     }
+    if checkEngines { try await JudgeEngines.checkReachable(served.model) }
     let server = RewardServer(configuration: configuration, served: served, logger: logger)
     try await server.run { port in
       logger.info(

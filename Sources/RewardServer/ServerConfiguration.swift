@@ -1,6 +1,6 @@
 import Foundation
 import RewardCore
-import Yams
+import RewardYAML
 
 /// Every setting of `reward serve`. A config file (YAML or JSON, keys in snake_case as listed in
 /// `keys`) sets any of them; command-line options override the file.
@@ -56,55 +56,28 @@ public struct ServerConfiguration: Sendable, Equatable {
   }
   static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-  /// Reads a YAML or JSON config file over the defaults. Relative `spec`/`model` paths are taken
+  /// Reads a YAML or JSON config file over the defaults, through the bounded reader specs and judge
+  /// files use (1 MiB, 100,000 values after YAML aliases, 64 levels). Relative `spec`/`model` paths are taken
   /// relative to the file.
   public static func load(file: String) throws -> ServerConfiguration {
-    let text: String
+    let value: JSONValue
     do {
-      text = try String(contentsOfFile: file, encoding: .utf8)
+      value = try BoundedDocument.read(path: file, noun: "the config file")
+    } catch  where error.message == "the config file is empty" {
+      value = .object(JSONObject())  // an empty file sets nothing
     } catch {
-      throw ConfigurationError("\(file): cannot read the config file: \(error.localizedDescription)")
+      throw ConfigurationError("\(file): \(error)")
     }
-    let object = try parseDocument(text, file: file)
     var configuration = ServerConfiguration()
-    try configuration.apply(object, file: file)
+    try configuration.apply(settings(in: value, file: file), file: file)
     return configuration
   }
 
-  static func parseDocument(_ text: String, file: String) throws -> JSONObject {
-    let value: JSONValue
-    if text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-      do {
-        value = try JSONParser.parse(text)
-      } catch {
-        throw ConfigurationError("\(file):\(error.line):\(error.column): malformed JSON: \(error.message)")
-      }
-    } else {
-      let loaded: Any?
-      do {
-        loaded = try Yams.load(yaml: text)
-      } catch {
-        throw ConfigurationError("\(file): invalid YAML: \(error)")
-      }
-      value = loaded.map(jsonValue) ?? .object(JSONObject())
-    }
+  private static func settings(in value: JSONValue, file: String) throws -> JSONObject {
     guard let object = value.objectValue else {
       throw ConfigurationError("\(file): expected a mapping of settings, found \(value.typeName)")
     }
     return object
-  }
-
-  private static func jsonValue(_ any: Any) -> JSONValue {
-    switch any {
-    case let value as Bool: .bool(value)
-    case let value as Int: .int(Int64(value))
-    case let value as Double: .double(value)
-    case let value as String: .string(value)
-    case let value as [Any]: .array(value.map(jsonValue))
-    case let value as [String: Any]:
-      .object(JSONObject(value.sorted { $0.key < $1.key }.map { ($0.key, jsonValue($0.value)) }))
-    default: .null
-    }
   }
 
   mutating func apply(_ object: JSONObject, file: String) throws {

@@ -11,8 +11,9 @@ import RewardRules
 public enum JudgeComponent {
   /// Turns a judge's `engine:` block into RewardEngine's OpenAI-compatible client (behind the
   /// request cache when the block has `cache:`). `location` is `file: field` as the judge loader
-  /// writes it; the file also anchors a relative cache path. Reachability is checked on the first
-  /// call (`reward engine ping` checks it up front), since loading is synchronous.
+  /// writes it; the file also anchors a relative cache path. Loading is synchronous, so the
+  /// reachability check runs after it: `JudgeEngines.checkReachable(model)`, which `reward score`,
+  /// `eval` and `serve` call at start (the engine is a `ConfiguredEngine` for that).
   public static let engineFactory: JudgeEngineFactory = { block, location in
     let file: String
     let field: String
@@ -23,7 +24,7 @@ public enum JudgeComponent {
       file = "judge"
       field = location
     }
-    return try EngineConfiguration(json: block, path: file, field: field).makeEngine()
+    return try EngineConfiguration(json: block, path: file, field: field).makeConfiguredEngine()
   }
 
   static func make(_ p: inout Parameters) throws(SpecError) -> any SpecComponent {
@@ -67,6 +68,29 @@ struct JudgeSpecComponent: SpecComponent {
       guard reward.value.isNaN else { return .score(reward.value) }
       let reason = reward.rationale?.split(separator: "\n").first.map(String.init) ?? "no verdict"
       return .notApplicable("judge: \(reason)")
+    }
+  }
+}
+
+/// A spec's judges (its `kind: judge` components, and judges inside model components), named by
+/// their component, for the start-up engine check and `/metrics`.
+extension SpecRewardModel: JudgeHolding {
+  public var judges: [JudgeEntry] {
+    spec.components.flatMap { component -> [JudgeEntry] in
+      let held: [JudgeEntry]
+      if let judge = component.scorer as? JudgeSpecComponent {
+        held = JudgeEngines.judges(in: judge.judge.preferenceModel)
+      } else if let model = (component.scorer as? ModelComponent)?.model {
+        held = JudgeEngines.judges(in: model)
+      } else {
+        held = []
+      }
+      return held.count == 1
+        ? held.map { entry in
+          var named = entry
+          named.name = component.name
+          return named
+        } : held
     }
   }
 }

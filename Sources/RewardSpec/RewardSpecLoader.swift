@@ -6,13 +6,7 @@ import RewardCore
 /// here with the key path of the problem (`components[1].pattern: invalid regular expression …`).
 public enum RewardSpecLoader {
   public static func load(path: String, registry: ComponentRegistry = .standard) throws(SpecError) -> SpecRewardModel {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw SpecError(file: path, path: "", "cannot read the spec file: \(error.localizedDescription)")
-    }
-    return try load(text: text, file: path, registry: registry)
+    try SpecRewardModel(spec: parse(SpecDocument.read(path: path), file: path, registry: registry))
   }
 
   public static func load(text: String, file: String? = nil, registry: ComponentRegistry = .standard) throws(SpecError)

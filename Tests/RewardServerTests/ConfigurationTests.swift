@@ -41,7 +41,7 @@ import Testing
       ("port: eighty", "'port': expected an integer, found string"),
       ("max_wait_ms: soon", "'max_wait_ms': expected a number"),
       ("log_format: xml", "expected text or json"),
-      (#"{"port": }"#, "malformed JSON"),
+      (#"{"port": }"#, "invalid JSON"),
       ("- a list", "expected a mapping"),
     ]
     for item in cases {
@@ -51,6 +51,21 @@ import Testing
         "\(error)".contains(item.words) && "\(error)".contains("bad.yaml")
       }
     }
+  }
+
+  @Test func aConfigFileIsBoundedLikeASpec() throws {
+    // The same reader as specs and judge files: an alias bomb stops at the value limit, located.
+    var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in 1...9 {
+      lines.append("a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", "))]")
+    }
+    #expect {
+      try ServerConfiguration.load(file: specFile(lines.joined(separator: "\n"), name: "bomb.yaml"))
+    } throws: { error in
+      "\(error)".contains("bomb.yaml: a")
+        && "\(error)".contains("more than 100000 values once YAML aliases are expanded")
+    }
+    #expect(try ServerConfiguration.load(file: specFile("", name: "empty.yaml")) == ServerConfiguration())
   }
 
   @Test func validationNamesTheSetting() throws {

@@ -161,3 +161,51 @@ struct SpecLimitTests {
     #expect(verdicts[2] == .score(1))
   }
 }
+
+/// Spec files go through the same bounded reader as judge files and server configs: limits hold
+/// when the spec is read from a file, and errors carry the line.
+struct SpecFileLimitTests {
+  func write(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString).yaml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  func loadError(path: String) -> SpecError? {
+    do {
+      _ = try RewardSpecLoader.load(path: path)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test func anAliasBombInASpecFileIsLocated() throws {
+    var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in 1...9 {
+      lines.append("a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", "))]")
+    }
+    let path = try write(lines.joined(separator: "\n") + "\ncomponents: [{kind: math}]")
+    let error = try #require(loadError(path: path))
+    #expect(error.file == path)
+    #expect(error.path.hasPrefix("a"))
+    #expect(error.message.contains("the spec holds more than 100000 values once YAML aliases are expanded (line "))
+  }
+
+  @Test func aHugeSpecFileIsRejectedBeforeItIsRead() throws {
+    let path = try write(
+      "components: [{kind: math}]\n#" + String(repeating: "x", count: SpecLimits.maximumDocumentBytes))
+    let error = try #require(loadError(path: path))
+    #expect(error.file == path)
+    #expect(error.message.contains("over the limit of \(SpecLimits.maximumDocumentBytes)"))
+  }
+
+  @Test func deepNestingInASpecFileNamesTheKeyAndLine() throws {
+    let path = try write(
+      "components:\n  - kind: math\n    extra: " + String(repeating: "[", count: 80) + String(repeating: "]", count: 80)
+    )
+    let error = try #require(loadError(path: path))
+    #expect(error.path.hasPrefix("components[0].extra"))
+    #expect(error.message.contains("nested more than 64 levels (line 3, column "))
+  }
+}
