@@ -32,10 +32,11 @@ let package = Package(
     .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
     // Decoder language models natively (issue 13): GGUF/safetensors, BPE, chat templates, Llama family.
     .target(
-      name: "RewardLM", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+      name: "RewardLM",
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardEngine"]),
     .target(
       name: "RewardHeads",
-      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardLM"]),
     // Format rules match user patterns with ICU's C API (step budgets); Foundation ships the library.
     .target(
       name: "RewardRules", dependencies: ["RewardCore"],
@@ -44,7 +45,7 @@ let package = Package(
       name: "RewardSpec",
       dependencies: [
         "RewardCore", "RewardData", "RewardRules", "RewardHeads", "RewardRemote", "RewardJudge", "RewardEngine",
-        .product(name: "Yams", package: "Yams"),
+        "RewardLM", .product(name: "Yams", package: "Yams"),
       ]),
     .target(name: "RewardEval", dependencies: ["RewardCore", "RewardData", "RewardRules"]),
     // The engine client and its contract (OpenAI-compatible chat/completions/embeddings).
@@ -75,7 +76,7 @@ let package = Package(
       name: "RewardCLI",
       dependencies: [
         "RewardCore", "RewardData", "RewardFeatures", "RewardBackbones", "RewardHeads", "RewardEval", "RewardServer",
-        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine", "RewardPipelines",
+        "RewardRemote", "RewardSpec", "RewardJudge", "RewardEngine", "RewardPipelines", "RewardLM",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       resources: [.copy("DemoData")]
@@ -102,7 +103,7 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardLM", "RewardTestSupport"]),
     .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
@@ -111,7 +112,8 @@ let package = Package(
     .testTarget(
       name: "RewardEngineTests",
       dependencies: [
-        "RewardEngine", .product(name: "Hummingbird", package: "hummingbird"),
+        "RewardEngine", "RewardLM", "RewardHeads", "RewardData", "RewardBackbones", "RewardTestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),

@@ -11,9 +11,11 @@ struct BackboneCommand: AsyncParsableCommand {
     abstract: "Fetch and inspect transformer backbones (native BERT-family encoders).",
     discussion: """
       A backbone is a Hugging Face BERT-family model directory (config.json, tokenizer.json, \
-      model.safetensors) that RewardKit runs natively on OpenBLAS. `--backbone` accepts a known \
-      name (\(BackboneStore.known.map(\.name).joined(separator: ", "))) once fetched, or any such directory. \
-      Backbones are cached in $REWARDKIT_CACHE/backbones (default ~/.cache/rewardkit/backbones).
+      model.safetensors) that RewardKit runs natively on OpenBLAS, or a decoder LM as a GGUF file \
+      (smollm2). `--backbone` accepts a known name (\(BackboneStore.known.map(\.name).joined(separator: ", "))) \
+      once fetched, or any such directory. Backbones are cached in $REWARDKIT_CACHE/backbones \
+      (default ~/.cache/rewardkit/backbones; GGUF files in $REWARDKIT_CACHE/models, where \
+      scripts/llama-server.sh finds the same file).
       """,
     subcommands: [BackboneFetchCommand.self, BackboneInfoCommand.self])
 }
@@ -51,6 +53,12 @@ struct BackboneFetchCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
     let directory = try BackboneStore(cacheDirectory: cache).fetch(name: name, python: python) { terminal.note($0) }
+    if BackboneStore.knownBackbone(named: name)?.isSingleFile == true {
+      let bytes = (try? FileManager.default.attributesOfItem(atPath: directory)[.size] as? Int) ?? 0
+      terminal.note("ready: GGUF file, \(bytes) bytes")
+      print(directory)
+      return
+    }
     // Loading it proves the download is complete and supported.
     let encoder = try SentenceEncoder(directory: directory)
     terminal.note(

@@ -4,6 +4,7 @@ import RewardCore
 import RewardData
 import RewardFeatures
 import RewardHeads
+import RewardLM
 
 // `reward train`'s options, one group per head family. Every default comes from the library
 // type the group configures (`TrainingConfiguration`, the families), so it is declared once.
@@ -200,16 +201,24 @@ struct ArmoOptions: ParsableArguments {
 struct FeaturizerChoice: ParsableArguments {
   @Option(
     help: """
-      Frozen encoder backbone as featurizer: `minilm` (after `reward backbone fetch minilm`) or a local \
-      BERT-family Hugging Face directory. Without it, the built-in hashed n-gram featurizer is used.
+      Frozen encoder backbone as featurizer: `minilm` (after `reward backbone fetch minilm`), a local \
+      BERT-family Hugging Face directory, or an engine's /v1/embeddings as `engine:URL#MODEL` \
+      (e.g. engine:http://127.0.0.1:8000/v1#BAAI/bge-m3). Without it, the built-in hashed n-gram \
+      featurizer is used.
       """)
   var backbone: String?
 
   @Option(help: "Token budget of the encoder (last user turn + response; at most 512).")
   var maxTokens = EncoderFeaturizer.defaultTokenBudget
 
-  func make(hashed: FeaturizerOptions) throws -> any Featurizer {
+  @Option(help: "Texts per /v1/embeddings request for an engine backbone.")
+  var embeddingBatchSize = EngineEmbeddingFeaturizer.defaultBatchSize
+
+  func make(hashed: FeaturizerOptions) async throws -> any Featurizer {
     guard let backbone else { return try hashed.makeFeaturizer() }
+    if let engine = try EngineEmbeddingFeaturizer.configuration(fromBackbone: backbone) {
+      return try await EngineEmbeddingFeaturizer.probing(configuration: engine, batchSize: embeddingBatchSize)
+    }
     return try EncoderFeaturizer(backbone: backbone, tokenBudget: maxTokens)
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import RewardBackbones
 import RewardCore
 import RewardFeatures
+import RewardLM
 import RewardTensor
 
 /// A trained model on disk: a directory with `config.json` (what it is, how it was trained, its
@@ -201,10 +202,11 @@ public enum FeaturizerFactory {
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
     case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor)
+    case EngineEmbeddingFeaturizer.kind: return try EngineEmbeddingFeaturizer.make(descriptor: descriptor)
     default:
+      let known = [HashedNGramFeaturizer.kind, EncoderFeaturizer.kind, EngineEmbeddingFeaturizer.kind]
       throw ConfigurationError(
-        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)' or '\(EncoderFeaturizer.kind)'"
-      )
+        "featurizer.kind: unknown featurizer '\(kind)'; expected \(known.map { "'\($0)'" }.joined(separator: ", "))")
     }
   }
 }
