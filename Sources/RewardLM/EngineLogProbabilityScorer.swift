@@ -67,7 +67,8 @@ public struct EngineLogProbabilityScorer: ResponseLogProbabilityScorer {
           )
         }
       }
-      var results = [ResponseLogProbability](repeating: ResponseLogProbability(sum: 0, tokenCount: 0), count: pairs.count)
+      var results = [ResponseLogProbability](
+        repeating: ResponseLogProbability(sum: 0, tokenCount: 0), count: pairs.count)
       for try await (index, value) in group { results[index] = value }
       return results
     }
@@ -105,7 +106,8 @@ public struct EngineLogProbabilityScorer: ResponseLogProbabilityScorer {
       guard start >= previous, start <= text.count else {
         throw .misaligned(
           engine: engine, item: item,
-          detail: "token \(index) starts at character \(start), after \(previous) and within 0...\(text.count) expected")
+          detail: "token \(index) starts at character \(start), after \(previous) and within 0...\(text.count) expected"
+        )
       }
       previous = start
       let token = tokens[index]

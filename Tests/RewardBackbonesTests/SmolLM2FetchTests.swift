@@ -51,7 +51,8 @@ import Testing
     process.waitUntilExit()
     #expect(output.contains("model=\(file)\n"))
     // No staging leftovers beside the model.
-    #expect(try FileManager.default.contentsOfDirectory(atPath: (file as NSString).deletingLastPathComponent).count == 1)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: (file as NSString).deletingLastPathComponent).count == 1)
   }
 
   @Test func aWheelWithoutAGGUFIsRefused() throws {

@@ -22,9 +22,10 @@ import Testing
   func trainAndScoreOnLlamaServerEmbeddings() throws {
     let directory = try Paths.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let pairs = try JSONParser.parse(
-      String(contentsOfFile: Paths.shared("data/preference/llmbar-natural.json"), encoding: .utf8)
-    ).arrayValue ?? []
+    let pairs =
+      try JSONParser.parse(
+        String(contentsOfFile: Paths.shared("data/preference/llmbar-natural.json"), encoding: .utf8)
+      ).arrayValue ?? []
     let slice = directory + "/llmbar-slice.json"
     try JSONValue.array(Array(pairs.prefix(6))).jsonText.write(toFile: slice, atomically: true, encoding: .utf8)
     let train = try RewardBinary.run([

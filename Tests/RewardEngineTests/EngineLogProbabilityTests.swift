@@ -18,8 +18,9 @@ enum EchoingEngine {
     var current = ""
     for scalar in text.unicodeScalars {
       let wordLike = scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
-      if wordLike && (current.unicodeScalars.last.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) }
-        ?? false || current == " ")
+      if wordLike
+        && (current.unicodeScalars.last.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+          ?? false || current == " ")
       {
         current.unicodeScalars.append(scalar)
         continue
@@ -99,8 +100,9 @@ struct ChatMLRenderer: ConversationRenderer {
 
   @Test func aBoundaryInsideATokenIsAnErrorNamingTheItem() async throws {
     let stub = StubEngine { _, body, _ in EchoingEngine.reply(body) }
-    await #expect(throws: EngineLogProbabilityError.boundaryInsideToken(
-      engine: "engine model policy", item: 1, character: 10, token: " hello")
+    await #expect(
+      throws: EngineLogProbabilityError.boundaryInsideToken(
+        engine: "engine model policy", item: 1, character: 10, token: " hello")
     ) {
       try await stub.serve { url in
         try await scorer(url).responseLogProbabilities([("Q: fine", " yes"), ("Q: say hel", "lo")])
@@ -175,7 +177,8 @@ struct ChatMLRenderer: ConversationRenderer {
   /// response; a policy that is uniformly more confident per token than its reference prefers
   /// the shorter response (fewer tokens), which the test checks pair by pair.
   @Test func implicitRewardOnRealPairsThroughTheEngine() async throws {
-    let pairs = Array(try PreferenceReader.read([SharedData.path("data/preference/llmbar-natural.json")]).pairs.prefix(12))
+    let pairs = Array(
+      try PreferenceReader.read([SharedData.path("data/preference/llmbar-natural.json")]).pairs.prefix(12))
     let policy = StubEngine { _, body, _ in EchoingEngine.reply(body, shift: 0) }
     let reference = StubEngine { _, body, _ in EchoingEngine.reply(body, shift: 0.1) }
     let candidates = pairs.flatMap { pair in
@@ -230,7 +233,8 @@ struct LlamaServerLogProbabilityTests {
   @Test func llamaServerIsRefusedClearly() async throws {
     let url = try await LlamaServer.baseURL()
     let scorer = EngineLogProbabilityScorer(
-      engine: try OpenAIEngine(settings: OpenAIEngineSettings(baseURLs: [url], model: "smollm2", timeout: .seconds(60))))
+      engine: try OpenAIEngine(settings: OpenAIEngineSettings(baseURLs: [url], model: "smollm2", timeout: .seconds(60)))
+    )
     let error = await #expect(throws: EngineLogProbabilityError.self) {
       try await scorer.responseLogProbabilities([("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", "Hello")])
     }

@@ -70,7 +70,9 @@ struct TestChatML: ConversationRenderer {
 
   func realCandidates() throws -> [Candidate] {
     let pairs = try PreferenceReader.read([SharedData.path("data/preference/llmbar-natural.json")]).pairs.prefix(20)
-    return pairs.flatMap { [Candidate(prompt: $0.prompt, response: $0.chosen), Candidate(prompt: $0.prompt, response: $0.rejected)] }
+    return pairs.flatMap {
+      [Candidate(prompt: $0.prompt, response: $0.chosen), Candidate(prompt: $0.prompt, response: $0.rejected)]
+    }
   }
 
   /// The scored response text: the response and the template's end of turn.
@@ -124,8 +126,10 @@ struct TestChatML: ConversationRenderer {
     ("    policy: policy\n    reference: other-tokenizer\n", "components[0]", "share a tokenizer"),
     ("    policy: nowhere\n", "components[0]", "nowhere: no such model"),
     ("    policy: {engine: {model: m}}\n", "components[0].policy.engine.base_url", "required"),
-    ("    policy: {engine: {base_url: 'http://127.0.0.1:9/v1', model: m}}\n", "components[0].chat_template",
-      "engine policy has no chat template"),
+    (
+      "    policy: {engine: {base_url: 'http://127.0.0.1:9/v1', model: m}}\n", "components[0].chat_template",
+      "engine policy has no chat template"
+    ),
     ("    policy: policy\n    temperature: 2\n", "components[0].temperature", "unknown parameter"),
   ])
   func badParametersAreErrorsAtTheirPath(_ text: String, _ path: String, _ message: String) throws {
@@ -147,7 +151,8 @@ struct TestChatML: ConversationRenderer {
     let registry = ComponentRegistry.standard.registering(
       "implicit_reward", ImplicitRewardComponent.constructor(resolver: LanguageModelResolver(native: nil)))
     #expect {
-      try RewardSpecLoader.load(text: "components:\n  - kind: implicit_reward\n    policy: smollm2\n", registry: registry)
+      try RewardSpecLoader.load(
+        text: "components:\n  - kind: implicit_reward\n    policy: smollm2\n", registry: registry)
     } throws: { error in
       "\(error)".contains("smollm2") && "\(error)".contains("no native decoder-LM runtime")
     }
