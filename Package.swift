@@ -103,7 +103,7 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
+    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardLM"]),
     .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
