@@ -81,6 +81,9 @@ let package = Package(
       ],
       resources: [.copy("DemoData")]
     ),
+    // Throughput and parity tool for the BPE tokenizer (scripts/bench_tokenizer.sh); not installed.
+    .executableTarget(
+      name: "reward-tokenizer-bench", dependencies: ["RewardLM", "RewardCore"], path: "Sources/RewardTokenizerBench"),
     .executableTarget(
       name: "reward",
       dependencies: ["RewardCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
