@@ -34,6 +34,7 @@ let package = Package(
     .target(
       name: "RewardLM",
       dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardEngine"]),
+    // Heads train on any featurizer, decoder-LM hidden states included (RewardLM's featurizer).
     .target(
       name: "RewardHeads",
       dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardLM"]),
@@ -81,6 +82,9 @@ let package = Package(
       ],
       resources: [.copy("DemoData")]
     ),
+    // Throughput and parity tool for the BPE tokenizer (scripts/bench_tokenizer.sh); not installed.
+    .executableTarget(
+      name: "reward-tokenizer-bench", dependencies: ["RewardLM", "RewardCore"], path: "Sources/RewardTokenizerBench"),
     .executableTarget(
       name: "reward",
       dependencies: ["RewardCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

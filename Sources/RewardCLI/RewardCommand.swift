@@ -12,7 +12,7 @@ public struct RewardCommand: AsyncParsableCommand {
     version: "0.1.0",
     subcommands: [
       DemoCommand.self, DataCommand.self, TrainCommand.self, EvalCommand.self, ScoreCommand.self, ServeCommand.self,
-      EmbedCommand.self, BackboneCommand.self, PRMCommand.self, EngineCommand.self,
+      EmbedCommand.self, BackboneCommand.self, PRMCommand.self, EngineCommand.self, LMBenchCommand.self,
     ]
   )
 

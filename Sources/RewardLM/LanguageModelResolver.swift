@@ -1,15 +1,15 @@
 import RewardCore
 import RewardEngine
 
-/// A local causal LM as the reward models on top need it: response log-probabilities, its
-/// tokenizer and its chat template.
-public struct NativeLanguageModel: Sendable {
+/// A causal LM as the reward models on top need it: response log-probabilities, its tokenizer
+/// and (when it has one) its chat template.
+public struct LoadedLanguageModel: Sendable {
   public var scorer: any ResponseLogProbabilityScorer
   public var tokenizer: any TextTokenizer
-  public var renderer: any ConversationRenderer
+  public var renderer: (any ConversationRenderer)?
 
   public init(
-    scorer: any ResponseLogProbabilityScorer, tokenizer: any TextTokenizer, renderer: any ConversationRenderer
+    scorer: any ResponseLogProbabilityScorer, tokenizer: any TextTokenizer, renderer: (any ConversationRenderer)?
   ) {
     self.scorer = scorer
     self.tokenizer = tokenizer
@@ -18,10 +18,10 @@ public struct NativeLanguageModel: Sendable {
 }
 
 /// Turns the model references of specs and commands (a model directory, a GGUF file, a known name
-/// such as `smollm2`) into native LMs. The native runtime provides `native`; without it every
-/// reference is refused with a message saying that this build has no native decoder runtime.
+/// such as `smollm2`) into LMs. `standard` loads them natively (`LanguageModelLoader`); tests
+/// inject scripted ones. Without a loader every reference is refused, saying why.
 public struct LanguageModelResolver: Sendable {
-  public typealias Loader = @Sendable (_ reference: String) throws -> NativeLanguageModel
+  public typealias Loader = @Sendable (_ reference: String) throws -> LoadedLanguageModel
 
   public var native: Loader?
 
@@ -29,7 +29,7 @@ public struct LanguageModelResolver: Sendable {
     self.native = native
   }
 
-  public func load(_ reference: String) throws -> NativeLanguageModel {
+  public func load(_ reference: String) throws -> LoadedLanguageModel {
     guard let native else {
       throw ConfigurationError(
         "\(reference): this build has no native decoder-LM runtime; use an engine ({engine: {base_url, model}}) "
@@ -38,8 +38,11 @@ public struct LanguageModelResolver: Sendable {
     return try native(reference)
   }
 
-  /// What specs and commands use.
-  public static let standard = LanguageModelResolver(native: nil)
+  /// The native runtime: `LanguageModelLoader.load`, scored by `NativeResponseScorer`.
+  public static let standard = LanguageModelResolver { reference in
+    let model = try LanguageModelLoader.load(reference)
+    return LoadedLanguageModel(scorer: NativeResponseScorer(model), tokenizer: model.tokenizer, renderer: model.renderer)
+  }
 }
 
 /// Where an implicit reward's policy or reference runs.

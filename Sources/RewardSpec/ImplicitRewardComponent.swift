@@ -30,12 +30,21 @@ public enum ImplicitRewardComponent {
         let policy = try load(policySource, resolver: resolver, renderer: &renderer)
         var unused: (any ConversationRenderer)?
         let reference = try referenceSource.map { try load($0, resolver: resolver, renderer: &unused) }
-        if let templateReference { renderer = try resolver.load(templateReference).renderer }
+        if let templateReference {
+          guard let template = try resolver.load(templateReference).renderer else {
+            throw p.error("chat_template", "\(templateReference) has no chat template")
+          }
+          renderer = template
+        }
         guard let renderer else {
+          let why =
+            if case .engine = policySource { "an engine policy has no chat template here" } else {
+              "the policy has no chat template"
+            }
           throw p.error(
             "chat_template",
-            "an engine policy has no chat template here: name a local model whose template renders the prompt "
-              + "(chat_template: DIR, FILE.gguf or a known name)")
+            "\(why): name a local model whose template renders the prompt (chat_template: DIR, FILE.gguf or a known "
+              + "name)")
         }
         let model = try ImplicitRewardModel(
           name: "implicit_reward(\(policy.scorer.name))", policy: policy, reference: reference, renderer: renderer,

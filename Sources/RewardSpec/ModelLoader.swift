@@ -2,6 +2,7 @@ import Foundation
 import RewardCore
 import RewardHeads
 import RewardJudge
+import RewardLM
 import RewardRemote
 
 /// One kind of thing `--model` can name, and how to load it. A source answers nil for a
@@ -30,6 +31,22 @@ extension ModelSource {
     guard reference.hasPrefix("http://") || reference.hasPrefix("https://") else { return nil }
     let wire: RemoteProtocol = reference.hasSuffix("/classify") ? .vllmClassify : .openrlhf
     return RemoteRewardModel(name: reference, settings: RemoteSettings(url: reference, wireProtocol: wire))
+  }
+
+  /// A decoder LM with a `*ForSequenceClassification` score head: a Hugging Face directory, a
+  /// .gguf file or a known name (`smollm2`). A causal LM without a score head is an error that
+  /// points to the implicit-reward spec component.
+  public static let languageModel = ModelSource(
+    name: "language model", summary: "a sequence-classification LM (directory or .gguf)"
+  ) { reference in
+    guard LanguageModelLoader.isLanguageModel(reference) else { return nil }
+    let language = try LanguageModelLoader.load(reference)
+    guard language.model.scoreLabelCount != nil else {
+      throw ConfigurationError(
+        "\(reference): a causal language model has no score head; use it in a spec as `kind: implicit_reward` "
+          + "(its log-probabilities) or as a featurizer (`reward train --backbone`)")
+    }
+    return try SequenceClassifierRewardModel(language)
   }
 
   /// A checkpoint directory written by `reward train`. Pairwise-only heads (preference
@@ -78,8 +95,8 @@ public struct ModelLoader: Sendable {
     self.sources = sources
   }
 
-  /// Remote URLs, checkpoint directories, judge files, spec files.
-  public static let standard = ModelLoader(sources: [.remote, .checkpoint, .judge, .spec])
+  /// Remote URLs, sequence-classification LMs, checkpoint directories, judge files, spec files.
+  public static let standard = ModelLoader(sources: [.remote, .languageModel, .checkpoint, .judge, .spec])
 
   /// This loader with `source` tried before the others (so it can claim references they would).
   public func adding(_ source: ModelSource) -> ModelLoader {

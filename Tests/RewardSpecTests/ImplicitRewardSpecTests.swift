@@ -56,7 +56,7 @@ struct TestChatML: ConversationRenderer {
       case "other-tokenizer": (0, 32_000)
       default: throw ConfigurationError("\(reference): no such model")
       }
-    return NativeLanguageModel(
+    return LoadedLanguageModel(
       scorer: ScalarScorer(name: reference, shift: shift), tokenizer: ScalarTokenizer(vocabularySize: vocabulary),
       renderer: TestChatML())
   }
