@@ -13,7 +13,8 @@ Writes into Tests/RewardLMTests/Fixtures/tokenizer/:
   smollm2-gguf-ids.json      ids of the same texts with the full SmolLM2 vocabulary from the GGUF
                              and SmolLM2's own pre-tokenizer (digits one by one, then GPT-2: the
                              hub tokenizer.json and llama.cpp's "smollm"), plus how many texts
-                             `transformers`' GGUF loader (plain ByteLevel) tokenizes differently.
+                             `transformers`' GGUF loader (plain ByteLevel) tokenizes differently,
+                             and two conversations through SmolLM2's chat template with their ids.
 
 Run with the reference venv:  ~/.cache/rewardkit/pyref/venv/bin/python scripts/tokenizer_reference.py
 (needs transformers, tokenizers, gguf; ../shared/data; the SmolLM2 GGUF from `reward backbone fetch smollm2`).
@@ -266,6 +267,17 @@ def main():
     gguf_ids = [hub_tok.encode(t, add_special_tokens=False).ids for t in texts]
     transformers_ids = [hf(t, add_special_tokens=False)["input_ids"] for t in texts]
     differing = sum(a != b for a, b in zip(gguf_ids, transformers_ids))
+    # End to end: SmolLM2's own chat template (from the GGUF) rendered by transformers, then
+    # tokenized with special tokens matched, as `apply_chat_template(tokenize=True)` does.
+    chats = [
+        [{"role": "user", "content": texts[0][:300]}],
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": texts[20][:300]},
+         {"role": "assistant", "content": texts[21][:300]}, {"role": "user", "content": "And 2 more?"}],
+    ]
+    chat_cases = []
+    for chat in chats:
+        prompt = hf.apply_chat_template(chat, tokenize=False, add_generation_prompt=True)
+        chat_cases.append({"messages": chat, "prompt": prompt, "ids": hub_tok.encode(prompt, add_special_tokens=False).ids})
     with open(os.path.join(OUT, "smollm2-gguf-ids.json"), "w") as f:
         json.dump(
             {
@@ -276,6 +288,7 @@ def main():
                 "texts": texts,
                 "ids": gguf_ids,
                 "vocab_size": len(hub_tok.get_vocab()),
+                "chats": chat_cases,
             },
             f,
             ensure_ascii=False,

@@ -178,8 +178,10 @@ public enum LanguageModelLoader {
     }
   }
 
-  /// Renders nothing until a Jinja renderer is available (replaced when the chat-template part lands).
-  public static let defaultRenderer: RendererFactory = { _, _, _ in nil }
+  /// The model's own Jinja chat template, rendered as `transformers` does (`ChatTemplate`).
+  public static let defaultRenderer: RendererFactory = { source, bos, eos in
+    try ChatTemplate(source: source, bosToken: bos, eosToken: eos)
+  }
 
   /// The LM featurizer a checkpoint's descriptor describes, refusing a model whose files changed.
   public static func featurizer(descriptor: JSONValue, store: BackboneStore = BackboneStore()) throws

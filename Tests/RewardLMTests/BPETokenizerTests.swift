@@ -122,6 +122,29 @@ import Testing
   }
 }
 
+extension SmolLM2GGUFTokenizerTests {
+  /// A conversation through the GGUF's own chat template and tokenizer, as `apply_chat_template`.
+  @Test(.enabled(if: SmolLM2File.isPresent, Comment(rawValue: SmolLM2File.skipReason)))
+  func chatTemplateThenTokenizerMatchesTransformers() throws {
+    let bytes = Array(FileManager.default.contents(atPath: SharedData.fixture("tokenizer/smollm2-gguf-ids.json"))!)
+    let chats = try #require(try JSONParser.parse(bytes: bytes).objectValue?["chats"]?.arrayValue)
+    #expect(chats.count == 2)
+    let gguf = try GGUFFile(path: SmolLM2File.path)
+    let tokenizer = try BPETokenizer(gguf: gguf)
+    let template = try ChatTemplate(gguf: gguf)
+    for chat in chats.compactMap(\.objectValue) {
+      let messages = try (chat["messages"]?.arrayValue ?? []).map { value in
+        let object = try #require(value.objectValue)
+        let role = try #require(Role(rawValue: object["role"]?.stringValue ?? ""))
+        return Message(role: role, content: object["content"]?.stringValue ?? "")
+      }
+      let prompt = try template.render(messages, addGenerationPrompt: true)
+      #expect(prompt == chat["prompt"]?.stringValue)
+      #expect(try tokenizer.encode(prompt, addSpecialTokens: false) == BPETokenizerReferenceTests.ids(chat["ids"]))
+    }
+  }
+}
+
 /// Bad files and unsupported components are errors naming the field.
 @Suite struct BPETokenizerErrorTests {
   static func load(_ edit: (inout JSONObject) -> Void) -> String {
@@ -255,5 +278,88 @@ import Testing
   @Test func knownRegexesAreRecognised() {
     for pattern in SplitPattern.allCases { #expect(SplitPattern(regex: pattern.regex) == pattern) }
     #expect(SplitPattern(regex: "\\p{L}+") == nil)
+  }
+}
+
+/// A byte-level vocabulary written as GGUF metadata: the tokenizer llama.cpp would build, and the
+/// errors for metadata it cannot honour.
+@Suite struct GGUFTokenizerMetadataTests {
+  static let byteTokens = (0..<256).map { String(ByteLevel.characters[$0]) }
+  // 256 bytes, three merges, a control token (3) and a user-defined one (4).
+  static let tokens = byteTokens + ["Ġt", "he", "Ġthe", "<|im_start|>", "<think>"]
+  static let types = [Int32](repeating: 1, count: 259) + [3, 4]
+
+  static func metadata(_ edit: (inout [(String, GGUFBuilder.Value)]) -> Void = { _ in }) -> [(
+    String, GGUFBuilder.Value
+  )] {
+    var metadata: [(String, GGUFBuilder.Value)] = [
+      ("general.architecture", .string("llama")),
+      ("tokenizer.ggml.model", .string("gpt2")),
+      ("tokenizer.ggml.pre", .string("smollm")),
+      ("tokenizer.ggml.tokens", .strings(tokens)),
+      ("tokenizer.ggml.token_type", .i32s(types)),
+      ("tokenizer.ggml.merges", .strings(["Ġ t", "h e", "Ġt he"])),
+      ("tokenizer.ggml.bos_token_id", .u32(259)),
+      ("tokenizer.ggml.add_bos_token", .bool(true)),
+    ]
+    edit(&metadata)
+    return metadata
+  }
+
+  static func tokenizer(_ metadata: [(String, GGUFBuilder.Value)]) throws -> BPETokenizer {
+    try BPETokenizer(gguf: try openGGUF(GGUFBuilder.file(metadata: metadata, tensors: [])))
+  }
+
+  static func error(_ edit: (inout [(String, GGUFBuilder.Value)]) -> Void) -> TokenizerError? {
+    do {
+      _ = try tokenizer(metadata(edit))
+      return nil
+    } catch {
+      return error as? TokenizerError
+    }
+  }
+
+  static func replace(_ key: String, _ value: GGUFBuilder.Value?) -> (inout [(String, GGUFBuilder.Value)]) -> Void {
+    { metadata in
+      metadata.removeAll { $0.0 == key }
+      if let value { metadata.append((key, value)) }
+    }
+  }
+
+  @Test func buildsTheTokenizerLlamaCppDescribes() throws {
+    let tokenizer = try Self.tokenizer(Self.metadata())
+    #expect(tokenizer.vocabularySize == 261)
+    #expect(tokenizer.bosTokenID == 259)
+    #expect(tokenizer.template == SpecialTokenTemplate(prefix: [259]))
+    // " the" merges whole; control and user-defined tokens are matched in the text; digits split.
+    #expect(
+      try tokenizer.encode(" the<think>x<|im_start|>12", addSpecialTokens: true) == [259, 258, 260, 120, 259, 49, 50])
+    #expect(tokenizer.addedTokens.map(\.special) == [true, false])
+    #expect(tokenizer.decode([258, 260, 120]) == " the<think>x")
+  }
+
+  @Test func metadataItCannotHonourIsAnErrorNamingTheKey() {
+    #expect(
+      Self.error(Self.replace("tokenizer.ggml.model", .string("llama")))?.message
+        == "unsupported tokenizer model 'llama' (supported: gpt2, the byte-level BPE)")
+    let pre = Self.error(Self.replace("tokenizer.ggml.pre", .string("tekken")))
+    #expect(pre?.field == "tokenizer.ggml.pre")
+    #expect(pre?.message.hasPrefix("unsupported pre-tokenizer 'tekken'") == true)
+    #expect(
+      Self.error(Self.replace("tokenizer.ggml.pre", nil))?.message
+        == "missing: the file does not say how to split text")
+    #expect(
+      Self.error(Self.replace("tokenizer.ggml.token_type", .i32s([1, 1])))?.message
+        == "2 types for 261 tokens (expected one per token)")
+    let merge = Self.error(Self.replace("tokenizer.ggml.merges", .strings(["Ġ t", "he"])))
+    #expect(merge?.field == "tokenizer.ggml.merges[1]")
+    #expect(merge?.message == "expected two tokens separated by one space, found 'he'")
+    let unknown = Self.error(Self.replace("tokenizer.ggml.merges", .strings(["Ġ q"])))
+    #expect(unknown?.field == "tokenizer.ggml.merges[0]")
+    #expect(unknown?.message == "merge 'Ġ q' makes 'Ġq', which is not in the vocabulary")
+    #expect(
+      Self.error(Self.replace("tokenizer.ggml.bos_token_id", .u32(9999)))?.message
+        == "id 9999 is outside the vocabulary (261 tokens)")
+    #expect(Self.error(Self.replace("tokenizer.ggml.tokens", .string("x")))?.field == "tokenizer.ggml.tokens")
   }
 }

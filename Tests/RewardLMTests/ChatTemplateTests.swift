@@ -185,3 +185,14 @@ import Testing
     #expect(try Self.render("{{ strftime_now('%Y') }}") == String(year))
   }
 }
+
+extension JinjaSubsetTests {
+  @Test func hostileArithmeticIsAnErrorNotACrash() throws {
+    for source in [
+      "{{ 2 ** 100 }}", "{{ 9223372036854775807 + 1 }}", "{{ 'x' * 100000000000 }}", "{{ range(10 ** 9) }}",
+    ] {
+      #expect(throws: ChatTemplateError.self, "\(source)") { try Self.render(source) }
+    }
+    #expect(try Self.render("{{ 2 ** 62 }} {{ (-1) ** 101 }} {{ -7 % -1 }}") == "4611686018427387904 -1 0")
+  }
+}

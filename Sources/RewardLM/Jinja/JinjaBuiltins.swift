@@ -127,6 +127,9 @@ enum JinjaBuiltins {
     case ("+", .string(let x), .string(let y)): return .string(x + y)
     case ("+", .array(let x), .array(let y)): return .array(x + y)
     case ("*", .string(let x), .int(let n)), ("*", .int(let n), .string(let x)):
+      guard n <= 0 || x.utf8.count * min(n, 1 << 30) <= 1 << 26 else {
+        throw ChatTemplateError("string repetition of \(n) is too large")
+      }
       return .string(String(repeating: x, count: max(0, n)))
     default: break
     }
@@ -134,16 +137,24 @@ enum JinjaBuiltins {
       throw ChatTemplateError("unsupported operand types for '\(op)': \(a.typeName) and \(b.typeName)")
     }
     let bothInts = isInt(a) && isInt(b)
+    // Integer results that overflow are errors (Python has big integers; a crash is not an option).
+    func checked(_ result: (partialValue: Int, overflow: Bool)) throws -> JinjaValue {
+      guard !result.overflow else { throw ChatTemplateError("integer overflow in '\(op)'") }
+      return .int(result.partialValue)
+    }
     switch op {
-    case "+": return bothInts ? .int(intValue(a) + intValue(b)) : .double(x + y)
-    case "-": return bothInts ? .int(intValue(a) - intValue(b)) : .double(x - y)
-    case "*": return bothInts ? .int(intValue(a) * intValue(b)) : .double(x * y)
+    case "+": return bothInts ? try checked(intValue(a).addingReportingOverflow(intValue(b))) : .double(x + y)
+    case "-": return bothInts ? try checked(intValue(a).subtractingReportingOverflow(intValue(b))) : .double(x - y)
+    case "*": return bothInts ? try checked(intValue(a).multipliedReportingOverflow(by: intValue(b))) : .double(x * y)
     case "/":
       guard y != 0 else { throw ChatTemplateError("division by zero") }
       return .double(x / y)
     case "//":
       guard y != 0 else { throw ChatTemplateError("integer division by zero") }
       if bothInts {
+        guard !(intValue(a) == Int.min && intValue(b) == -1) else {
+          throw ChatTemplateError("integer overflow in '//'")
+        }
         let (q, r) = intValue(a).quotientAndRemainder(dividingBy: intValue(b))
         return .int(r != 0 && (r < 0) != (intValue(b) < 0) ? q - 1 : q)
       }
@@ -151,6 +162,7 @@ enum JinjaBuiltins {
     case "%":
       guard y != 0 else { throw ChatTemplateError("modulo by zero") }
       if bothInts {
+        guard intValue(b) != -1 else { return .int(0) }
         let r = intValue(a) % intValue(b)
         return .int(r != 0 && (r < 0) != (intValue(b) < 0) ? r + intValue(b) : r)
       }
@@ -159,7 +171,11 @@ enum JinjaBuiltins {
     case "**":
       if bothInts, intValue(b) >= 0 {
         var result = 1
-        for _ in 0..<intValue(b) { result *= intValue(a) }
+        for _ in 0..<min(intValue(b), 64) {
+          result = try checked(result.multipliedReportingOverflow(by: intValue(a))).asInt
+        }
+        if intValue(b) > 64, abs(intValue(a)) > 1 { throw ChatTemplateError("integer overflow in '**'") }
+        if intValue(b) > 64, intValue(a) == -1 { return .int(intValue(b) % 2 == 0 ? 1 : -1) }
         return .int(result)
       }
       return .double(pow(x, y))

@@ -33,6 +33,12 @@ public indirect enum JinjaValue: Sendable {
     }
   }
 
+  /// The integer of an `.int` (0 otherwise), for arithmetic already known to be on integers.
+  var asInt: Int {
+    if case .int(let i) = self { return i }
+    return 0
+  }
+
   public var isUndefined: Bool {
     if case .undefined = self { return true }
     return false

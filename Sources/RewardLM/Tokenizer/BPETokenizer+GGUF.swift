@@ -16,15 +16,16 @@ extension PreTokenizer {
   public init(ggufName name: String) throws(TokenizerError) {
     switch name {
     case "gpt2", "gpt-2": self = .gpt2
-    // llama.cpp's "smollm": `\p{N}` one at a time, then the GPT-2 regex — SmolLM2's tokenizer.json
-    // (Digits(individual_digits) + ByteLevel).
-    case "smollm": self = .smolLM
+    // llama.cpp's "smollm" (and the others it splits alike): `\p{N}` one at a time, then the GPT-2
+    // regex — SmolLM2's tokenizer.json (Digits(individual_digits) + ByteLevel).
+    case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b": self = .smolLM
     case "llama-bpe", "llama3", "llama-v3", "smaug-bpe", "dbrx", "falcon3": self = .llama3
     case "qwen2", "deepseek-r1-qwen", "megrez": self = .qwen2
     default:
       throw TokenizerError(
         field: "tokenizer.ggml.pre",
-        "unsupported pre-tokenizer '\(name)' (supported: gpt2, smollm, llama-bpe/llama3, qwen2/deepseek-r1-qwen)")
+        "unsupported pre-tokenizer '\(name)' (supported: gpt2, smollm/starcoder, llama-bpe/llama3, qwen2/deepseek-r1-qwen)"
+      )
     }
   }
 }
@@ -117,38 +118,51 @@ extension BPETokenizer {
 extension BPETokenizer {
   /// The tokenizer of a GGUF model file (`tokenizer.ggml.model` must be "gpt2": byte-level BPE).
   public init(ggufFile path: String, preTokenizer: PreTokenizer? = nil) throws(TokenizerError) {
+    let file: GGUFFile
     do {
-      try self.init(gguf: try GGUFFile(path: path), preTokenizer: preTokenizer)
-    } catch let error as TokenizerError {
-      throw error.inFile(path)
-    } catch let error as LanguageModelError {
-      throw TokenizerError(file: error.file, field: error.field, error.message)
+      file = try GGUFFile(path: path)
     } catch {
-      throw TokenizerError(file: path, "\(error)")
+      throw TokenizerError(file: error.file, field: error.field, error.message)
     }
+    try self.init(gguf: file, preTokenizer: preTokenizer)
   }
 
   /// The tokenizer described by an opened GGUF file's metadata.
-  public init(gguf: GGUFFile, preTokenizer: PreTokenizer? = nil) throws {
-    let model = try gguf.required("tokenizer.ggml.model", gguf.string)
+  public init(gguf: GGUFFile, preTokenizer: PreTokenizer? = nil) throws(TokenizerError) {
+    let model: String
+    do {
+      model = try gguf.required("tokenizer.ggml.model", gguf.string)
+    } catch {
+      throw TokenizerError(file: error.file, field: error.field, error.message)
+    }
     guard model == "gpt2" else {
       throw TokenizerError(
         file: gguf.path, field: "tokenizer.ggml.model",
         "unsupported tokenizer model '\(model)' (supported: gpt2, the byte-level BPE)")
     }
+    // Metadata of the wrong type is the GGUF reader's error; it becomes ours with the same key.
+    func read<T>(_ key: String, _ reader: (String) throws(LanguageModelError) -> T?) throws(TokenizerError) -> T? {
+      do { return try reader(key) } catch { throw TokenizerError(file: error.file, field: error.field, error.message) }
+    }
+    func required<T>(_ key: String, _ reader: (String) throws(LanguageModelError) -> T?) throws(TokenizerError) -> T {
+      guard let value = try read(key, reader) else {
+        throw TokenizerError(file: gguf.path, field: key, "missing metadata key")
+      }
+      return value
+    }
     do {
       try self.init(
-        ggufTokens: try gguf.required("tokenizer.ggml.tokens", gguf.strings),
-        merges: try gguf.required("tokenizer.ggml.merges", gguf.strings),
-        tokenTypes: try gguf.integers("tokenizer.ggml.token_type"),
-        preTokenizerName: try gguf.string("tokenizer.ggml.pre"),
-        bosTokenID: try gguf.integer("tokenizer.ggml.bos_token_id"),
-        eosTokenID: try gguf.integer("tokenizer.ggml.eos_token_id"),
-        padTokenID: try gguf.integer("tokenizer.ggml.padding_token_id"),
-        addBOS: try gguf.bool("tokenizer.ggml.add_bos_token") ?? false,
-        addEOS: try gguf.bool("tokenizer.ggml.add_eos_token") ?? false, preTokenizer: preTokenizer)
-    } catch let error as TokenizerError {
-      throw error.inFile(gguf.path)
+        ggufTokens: try required("tokenizer.ggml.tokens", gguf.strings),
+        merges: try required("tokenizer.ggml.merges", gguf.strings),
+        tokenTypes: try read("tokenizer.ggml.token_type", gguf.integers),
+        preTokenizerName: try read("tokenizer.ggml.pre", gguf.string),
+        bosTokenID: try read("tokenizer.ggml.bos_token_id", gguf.integer),
+        eosTokenID: try read("tokenizer.ggml.eos_token_id", gguf.integer),
+        padTokenID: try read("tokenizer.ggml.padding_token_id", gguf.integer),
+        addBOS: try read("tokenizer.ggml.add_bos_token", gguf.bool) ?? false,
+        addEOS: try read("tokenizer.ggml.add_eos_token", gguf.bool) ?? false, preTokenizer: preTokenizer)
+    } catch {
+      throw error.file == "<tokenizer>" ? error.inFile(gguf.path) : error
     }
   }
 }

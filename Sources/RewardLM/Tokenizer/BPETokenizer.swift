@@ -76,6 +76,12 @@ public struct BPETokenizer: TextTokenizer {
       unknownTokenID: unknownTokenID, fuseUnknown: fuseUnknown)
     var size = (vocabulary.values.max().map { Int($0) + 1 }) ?? 0
     for token in addedTokens { size = max(size, Int(token.id) + 1) }
+    // Ids index a table; far beyond any real vocabulary (~260k) is a broken file, not a reason to
+    // allocate gigabytes.
+    guard size <= Self.maximumVocabularySize else {
+      throw TokenizerError(
+        field: "model.vocab", "token id \(size - 1) is beyond \(Self.maximumVocabularySize - 1), the largest supported")
+    }
     var spellings = [String?](repeating: nil, count: size)
     for (token, id) in vocabulary {
       guard id >= 0 else { throw TokenizerError(field: "model.vocab.\(token)", "negative id \(id)") }
@@ -103,6 +109,9 @@ public struct BPETokenizer: TextTokenizer {
     self.eosTokenID = eosTokenID
     self.padTokenID = padTokenID
   }
+
+  /// The largest vocabulary accepted (ids 0 ..< 2^24).
+  public static let maximumVocabularySize = 1 << 24
 
   /// The id of a token spelled as in the vocabulary (`Ġthe`) or an added token's content.
   public func tokenID(_ token: String) -> TokenID? {
