@@ -17,7 +17,7 @@ struct BackboneCommand: AsyncParsableCommand {
       (default ~/.cache/rewardkit/backbones; GGUF files in $REWARDKIT_CACHE/models, where \
       scripts/llama-server.sh finds the same file).
       """,
-    subcommands: [BackboneFetchCommand.self, BackboneInfoCommand.self])
+    subcommands: [BackboneFetchCommand.self, BackboneInfoCommand.self, BackboneTemplateCommand.self])
 }
 
 struct BackboneFetchCommand: AsyncParsableCommand {

@@ -18,9 +18,8 @@ public struct ScoringLanguageModel: Sendable {
 /// reference-free mode, SimPO's length-normalised score).
 ///
 /// The prompt x is the conversation rendered with the policy's chat template and
-/// `add_generation_prompt: true`; the response y is what the template appends for the assistant
-/// turn (the response and the template's end-of-turn marker), so the model is also scored on
-/// ending its turn. See docs/LANGUAGE_MODELS.md for how this differs from reward-bench's text.
+/// `add_generation_prompt: true`; the response y is the response's text. See
+/// docs/LANGUAGE_MODELS.md for how this differs from reward-bench's text.
 public struct ImplicitRewardModel: RewardModel {
   /// How log-probabilities over the response's tokens are reduced.
   public enum Normalization: String, Sendable, CaseIterable {
@@ -86,25 +85,16 @@ public struct ImplicitRewardModel: RewardModel {
     try Self.texts(for: candidate, renderer: renderer, index: index)
   }
 
-  /// The prompt is the conversation with the generation prompt; the response is what the full
-  /// conversation (with the response as the last assistant turn) adds to it. A template whose
-  /// full rendering does not start with the prompt rendering (one that rewrites earlier turns
-  /// when an assistant turn follows) has no such split: that is an error, not a guess.
+  /// The prompt is the conversation rendered with the generation prompt; the response is the
+  /// response's own text, scored as the assistant's continuation of it (the template's
+  /// end-of-turn marker is not part of it, as in the transformers reference of the fixtures).
   public static func texts(for candidate: Candidate, renderer: any ConversationRenderer, index: Int) throws
     -> (prompt: String, response: String)
   {
     guard !candidate.prompt.isEmpty else {
       throw ConfigurationError("implicit reward: item \(index) has no prompt (the response is scored given one)")
     }
-    let prompt = try renderer.render(candidate.prompt, addGenerationPrompt: true)
-    let full = try renderer.render(candidate.prompt + [.assistant(candidate.response)], addGenerationPrompt: false)
-    guard full.hasPrefix(prompt) else {
-      throw ConfigurationError(
-        "implicit reward: item \(index): the chat template renders the conversation with the response so that it "
-          + "does not start with the prompt rendered with add_generation_prompt (the response's text cannot be "
-          + "separated from the prompt's)")
-    }
-    return (prompt, String(full.dropFirst(prompt.count)))
+    return (try renderer.render(candidate.prompt, addGenerationPrompt: true), candidate.response)
   }
 
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {

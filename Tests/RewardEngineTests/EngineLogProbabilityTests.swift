@@ -197,8 +197,8 @@ struct ChatMLRenderer: ConversationRenderer {
     }
     #expect(same.allSatisfy { $0.value == 0 })
     for (index, candidate) in candidates.enumerated() {
-      // The response's text as the template appends it: the response and "<|im_end|>\n".
-      let responseTokens = EchoingEngine.tokens(candidate.response + "<|im_end|>\n").count
+      // The prompt ends with "assistant\n", so the response's tokens are those of its own text.
+      let responseTokens = EchoingEngine.tokens(candidate.response).count
       #expect(abs(dpo[index].value - 2 * 0.1 * Double(responseTokens)) < 1e-6 * Double(responseTokens))
     }
     let requested = policy.bodies.compactMap { $0["prompt"]?.stringValue }

@@ -75,9 +75,9 @@ struct TestChatML: ConversationRenderer {
     }
   }
 
-  /// The scored response text: the response and the template's end of turn.
+  /// The scored response text is the response itself.
   func expectedSum(_ response: String, shift: Double) -> (sum: Double, count: Int) {
-    let text = response + "<|im_end|>\n"
+    let text = response
     return (text.unicodeScalars.reduce(0) { $0 + ScalarScorer.logprob($1, shift: shift) }, text.unicodeScalars.count)
   }
 
