@@ -21,7 +21,8 @@ struct BackboneTemplateCommand: AsyncParsableCommand {
       feature outside RewardKit's Jinja subset, is an error naming the file and line.
       """)
 
-  @Argument(help: "A language model: smollm2 (after `reward backbone fetch smollm2`), a .gguf file or a model directory.")
+  @Argument(
+    help: "A language model: smollm2 (after `reward backbone fetch smollm2`), a .gguf file or a model directory.")
   var model: String
 
   @Argument(help: "The conversations, JSON Lines, optionally .gz (`-` for standard input).")

@@ -205,7 +205,9 @@ public enum FeaturizerFactory {
     case EngineEmbeddingFeaturizer.kind: return try EngineEmbeddingFeaturizer.make(descriptor: descriptor)
     case DecoderFeaturizer.kind: return try LanguageModelLoader.featurizer(descriptor: descriptor)
     default:
-      let known = [HashedNGramFeaturizer.kind, EncoderFeaturizer.kind, DecoderFeaturizer.kind, EngineEmbeddingFeaturizer.kind]
+      let known = [
+        HashedNGramFeaturizer.kind, EncoderFeaturizer.kind, DecoderFeaturizer.kind, EngineEmbeddingFeaturizer.kind,
+      ]
       throw ConfigurationError(
         "featurizer.kind: unknown featurizer '\(kind)'; expected \(known.map { "'\($0)'" }.joined(separator: ", "))")
     }

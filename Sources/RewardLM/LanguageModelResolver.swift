@@ -41,7 +41,8 @@ public struct LanguageModelResolver: Sendable {
   /// The native runtime: `LanguageModelLoader.load`, scored by `NativeResponseScorer`.
   public static let standard = LanguageModelResolver { reference in
     let model = try LanguageModelLoader.load(reference)
-    return LoadedLanguageModel(scorer: NativeResponseScorer(model), tokenizer: model.tokenizer, renderer: model.renderer)
+    return LoadedLanguageModel(
+      scorer: NativeResponseScorer(model), tokenizer: model.tokenizer, renderer: model.renderer)
   }
 }
 

@@ -32,7 +32,8 @@ struct LanguageModelCLITests {
     let input = cases.map { item in
       JSONValue.object(
         JSONObject([
-          ("id", item["id"]!), ("messages", item["messages"]!), ("add_generation_prompt", item["add_generation_prompt"]!),
+          ("id", item["id"]!), ("messages", item["messages"]!),
+          ("add_generation_prompt", item["add_generation_prompt"]!),
         ])
       ).jsonText
     }.joined(separator: "\n")

@@ -50,7 +50,9 @@ struct ImplicitRewardSmolLM2Tests {
   }
 
   func candidates(_ pairs: [Pair]) -> [Candidate] {
-    pairs.flatMap { [Candidate(prompt: $0.prompt, response: $0.chosen), Candidate(prompt: $0.prompt, response: $0.rejected)] }
+    pairs.flatMap {
+      [Candidate(prompt: $0.prompt, response: $0.chosen), Candidate(prompt: $0.prompt, response: $0.rejected)]
+    }
   }
 
   @Test func referenceFreeRewardsMatchTransformers() async throws {
@@ -74,8 +76,21 @@ struct ImplicitRewardSmolLM2Tests {
       #expect(
         (rewards[2 * index].value > rewards[2 * index + 1].value) == (pair.means.chosen > pair.means.rejected),
         "pair \(index)")
-      let logp = try #require(rewards[2 * index].components.first { $0.name == "policy_logp" }?.value)
-      #expect(abs(logp - pair.sums.chosen) < 0.02, "pair \(index) sum")
+    }
+  }
+
+  /// The library model directly: summed log-probabilities, reported as `policy_logp` too.
+  @Test func summedLogProbabilitiesMatchTransformers() async throws {
+    let pairs = try Self.pairs(2)
+    let language = try LanguageModelResolver.standard.load("smollm2")
+    let model = try ImplicitRewardModel(
+      name: "smollm2", policy: ScoringLanguageModel(scorer: language.scorer, tokenizer: language.tokenizer),
+      renderer: try #require(language.renderer))
+    let rewards = try await model.score(candidates(pairs))
+    for (index, pair) in pairs.enumerated() {
+      #expect(abs(rewards[2 * index].value - pair.sums.chosen) < 0.02, "pair \(index) chosen")
+      #expect(abs(rewards[2 * index + 1].value - pair.sums.rejected) < 0.02, "pair \(index) rejected")
+      #expect(rewards[2 * index].components.map(\.name) == ["policy_logp"])
     }
   }
 
