@@ -85,6 +85,17 @@ struct LanguageModelCLITests {
     #expect(differing <= 5)
   }
 
+  @Test func infoReadsTheGGUFMetadata() throws {
+    let result = try RewardBinary.run(["backbone", "info", "smollm2", "--json"])
+    try #require(result.status == 0, "\(result.stderr)")
+    let info = try #require(try JSONParser.parse(result.stdout).objectValue)
+    #expect(info["architecture"] == "llama")
+    #expect(info["layers"] == 30)
+    #expect(info["hidden_size"] == 576)
+    #expect(info["vocabulary"] == 49152)
+    #expect(info["chat_template"] == true)
+  }
+
   @Test func embeddingsOfALanguageModelAreRefusedWithAdvice() throws {
     let result = try RewardBinary.run(["embed", "--backbone", "smollm2", "-"], stdin: "hello\n")
     #expect(result.status != 0)
