@@ -5,7 +5,7 @@ Reads the templates in Tests/RewardLMTests/Fixtures/templates/*.jinja (see READM
 their sources; smollm2.jinja is written here from the SmolLM2 GGUF's tokenizer.chat_template) and
 writes Tests/RewardLMTests/Fixtures/templates/cases.json: for each template, conversations from
 ../shared/data (HH-RLHF transcripts split into turns, MT-Bench questions with GPT-4 reference
-answers, BFCL tool schemas) with and without a system turn and the generation prompt, rendered by
+answers, BFCL tool schemas, a tool-call round trip) with and without a system turn and the generation prompt, rendered by
 `transformers.utils.chat_template_utils.render_jinja_template` (what `apply_chat_template(...,
 tokenize=False)` calls), or the error the template raises.
 
@@ -41,9 +41,36 @@ SPECIAL = {
     "mistral-nemo": ("<s>", "</s>"),
     "zephyr": ("<s>", "</s>"),
     "zephyr-reformatted": ("<s>", "</s>"),
+    "hermes-3-tool-use": ("<|begin_of_text|>", "<|im_end|>"),
+    "deepseek-r1-distill-qwen": ("<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"),
 }
 NO_SYSTEM = {"gemma-2"}
-TOOLS = {"llama-3.1", "qwen2.5-instruct", "qwen3", "mistral-nemo"}
+TOOLS = {"llama-3.1", "qwen2.5-instruct", "qwen3", "mistral-nemo", "hermes-3-tool-use"}
+# A tool round trip: the call (arguments as a dict, or the JSON string DeepSeek's template needs),
+# the tool's answer and the final reply.
+TOOL_CALL_TEMPLATES = {"qwen2.5-instruct", "qwen3", "hermes-3-tool-use", "deepseek-r1-distill-qwen"}
+
+
+def tool_round_trip(arguments_as_string):
+    arguments = {"base": 10, "height": 5}
+    return [
+        {"role": "user", "content": "What is the area of a triangle with base 10 and height 5?"},
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": "calculate_triangle_area",
+                        "arguments": json.dumps(arguments) if arguments_as_string else arguments,
+                    },
+                }
+            ],
+        },
+        {"role": "tool", "content": "25"},
+        {"role": "assistant", "content": "<think>\nbase * height / 2\n</think>\n\nThe area is 25."},
+    ]
 
 
 def hh_conversations(count):
@@ -130,9 +157,16 @@ def main():
             variants.append((think, False, {}))
         if name in TOOLS:
             variants.append((base[0][:1], True, {"tools": tools}))
+        if name in TOOL_CALL_TEMPLATES:
+            as_string = name == "deepseek-r1-distill-qwen"
+            extra = {} if as_string else {"tools": tools}
+            variants.append((tool_round_trip(as_string), False, extra))
+            variants.append((tool_round_trip(as_string)[:3], True, extra))
         if name.startswith("zephyr-reformatted") or name == "llama-3-reformatted":
             variants.append((base[0][:1] + base[0][:1], True, {}))  # not alternating: refused
         for messages, generation, extra in variants:
+            if name == "hermes-3-tool-use":  # its system turn lists the tools: it needs some
+                extra = dict(extra, tools=tools)
             kwargs = dict(extra)
             tools_arg = kwargs.pop("tools", None)
             case = {

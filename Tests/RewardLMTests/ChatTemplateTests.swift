@@ -27,7 +27,7 @@ import Testing
   }
 
   @Test func everyTemplateHasCases() {
-    #expect(Self.templateNames.count == 11)
+    #expect(Self.templateNames.count == 13)
     #expect(Self.cases.count > 200)
   }
 
@@ -127,6 +127,14 @@ import Testing
       ) == "False True True True True True True")
     #expect(try Self.render("{% for k, v in {'a': 1, 'b': 2} | items %}{{ k }}={{ v }};{% endfor %}") == "a=1;b=2;")
     #expect(try Self.render("{{ '  x  ' | trim }}|{{ [3, 1] | first }}{{ [3, 1] | last }}") == "x|31")
+    #expect(
+      try Self.render(
+        "{{ \"they're bill's-x2y\" | title }} {{ \"they're x2y\".title() }} {{ '3.7' | int }} {{ 'x' | int(5) }}")
+        == "They're Bill's-X2y They'Re X2Y 3 5")
+    #expect(
+      try Self.render(
+        "{{ ['b', 'A', 'c'] | sort }} {{ [3, 1, 2] | sort(reverse=true) }} {{ items | sort(attribute='n', reverse=true) | map(attribute='role') | join }}",
+        data) == "['A', 'b', 'c'] [3, 2, 1] botuser")
   }
 
   @Test func statementsScopingAndWhitespace() throws {

@@ -286,7 +286,7 @@ enum JinjaBuiltins {
     case "capitalize":
       let s = try string()
       return .string(s.prefix(1).uppercased() + s.dropFirst().lowercased())
-    case "title": return .string(try string().capitalized)
+    case "title": return .string(jinjaTitle(try string()))
     case "string": return .string(value.pythonString)
     case "safe": return value
     case "length", "count":
@@ -372,12 +372,14 @@ enum JinjaBuiltins {
     case "int":
       switch value {
       case .int: return value
-      case .double(let d): return .int(Int(d))
+      case .double(let d): return d.isFinite && abs(d) < 9e18 ? .int(Int(d)) : arg(0, "default") ?? .int(0)
       case .bool(let b): return .int(b ? 1 : 0)
       case .string(let s):
-        return .int(
-          Int(s.trimmingCharacters(in: .whitespaces))
-            ?? (arg(0, "default").flatMap { if case .int(let i) = $0 { i } else { nil } } ?? 0))
+        // Jinja tries int(), then int(float()), then the default.
+        let trimmed = s.trimmingCharacters(in: .whitespaces)
+        if let i = Int(trimmed) { return .int(i) }
+        if let d = Double(trimmed), d.isFinite, abs(d) < 9e18 { return .int(Int(d)) }
+        return arg(0, "default") ?? .int(0)
       default: return arg(0, "default") ?? .int(0)
       }
     case "float":
@@ -425,6 +427,28 @@ enum JinjaBuiltins {
       guard var best = items.first else { return .undefined(name) }
       for item in items.dropFirst() where try binary(name == "min" ? "<" : ">", item, best).isTruthy { best = item }
       return best
+    case "sort":
+      let reverse = arg(0, "reverse")?.isTruthy ?? false
+      let caseSensitive = arg(1, "case_sensitive")?.isTruthy ?? false
+      let attribute = arg(2, "attribute")?.pythonString
+      func key(_ v: JinjaValue) -> JinjaValue {
+        let k = attribute.map { Self.attribute(v, $0) } ?? v
+        if !caseSensitive, case .string(let text) = k { return .string(text.lowercased()) }
+        return k
+      }
+      var failure: Error? = nil
+      // Stable, as Python's `sorted`.
+      let sorted = try iterate(value).enumerated().sorted { a, b in
+        do {
+          if try binary("<", key(a.element), key(b.element)).isTruthy { return !reverse }
+          if try binary("<", key(b.element), key(a.element)).isTruthy { return reverse }
+        } catch {
+          failure = error
+        }
+        return a.offset < b.offset
+      }
+      if let failure { throw failure }
+      return .array(sorted.map(\.element))
     case "dictsort":
       guard case .object(let o) = value else { throw ChatTemplateError("filter 'dictsort' needs a dict") }
       let sorted = o.entries.sorted { $0.key.lowercased() < $1.key.lowercased() }
@@ -443,6 +467,30 @@ enum JinjaBuiltins {
     if leading { while start < end, strippable(scalars[start]) { start += 1 } }
     if trailing { while end > start, strippable(scalars[end - 1]) { end -= 1 } }
     return String(String.UnicodeScalarView(scalars[start..<end]))
+  }
+
+  /// Jinja's `title` filter: each word (split at spaces, hyphens and opening brackets) gets its
+  /// first character upper-cased and the rest lower-cased.
+  static func jinjaTitle(_ s: String) -> String {
+    var out = ""
+    var atWordStart = true
+    for c in s {
+      let isSeparator = c.isWhitespace || "-({[<".contains(c)
+      out += isSeparator ? String(c) : atWordStart ? c.uppercased() : c.lowercased()
+      atWordStart = isSeparator
+    }
+    return out
+  }
+
+  /// Python's `str.title()`: a cased character after an uncased one starts a word.
+  static func pythonTitle(_ s: String) -> String {
+    var out = ""
+    var previousCased = false
+    for c in s {
+      out += previousCased ? c.lowercased() : c.uppercased()
+      previousCased = c.isCased
+    }
+    return out
   }
 
   /// Python's `str.isspace()` per character (White_Space plus the separators 0x1C–0x1F).
@@ -501,7 +549,7 @@ enum JinjaBuiltins {
         return .string(old.isEmpty ? s : s.replacingOccurrences(of: old, with: new))
       case "upper": return .string(s.uppercased())
       case "lower": return .string(s.lowercased())
-      case "title": return .string(s.capitalized)
+      case "title": return .string(pythonTitle(s))
       case "capitalize": return .string(s.prefix(1).uppercased() + s.dropFirst().lowercased())
       case "find":
         guard let needle = try stringArg(0) else { throw ChatTemplateError("find() needs a string") }

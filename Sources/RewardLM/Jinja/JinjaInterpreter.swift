@@ -3,9 +3,12 @@ import Foundation
 /// Renders parsed nodes with Jinja's scoping: each iteration of a `for` loop (and each macro call)
 /// gets its own scope, so a `set` inside it is gone after it (templates use `namespace()` to carry values out), while `if`
 /// shares the enclosing one.
-public struct JinjaInterpreter {
+struct JinjaInterpreter {
   private var scopes: [[String: JinjaValue]]
   private var output = ""
+  /// Macro calls in progress; bounded so that runaway recursion is an error, not a crash.
+  private var callDepth = 0
+  static let maximumCallDepth = 64
 
   init(globals: [String: JinjaValue]) {
     scopes = [globals, [:]]
@@ -149,6 +152,10 @@ public struct JinjaInterpreter {
         throw ChatTemplateError("macro '\(name)' has no argument '\(key)'")
       }
       var inner = context.interpreter
+      inner.callDepth += 1
+      guard inner.callDepth <= Self.maximumCallDepth else {
+        throw ChatTemplateError("macro '\(name)' calls nest deeper than \(Self.maximumCallDepth)")
+      }
       inner.scopes.append(frame)
       inner.output = ""
       _ = try inner.run(body)

@@ -38,6 +38,8 @@ indirect enum JinjaNode: Sendable {
 struct JinjaParser {
   private let segments: [JinjaSegment]
   private var index = 0
+  /// Blocks open around the current statement, bounded like expression nesting.
+  private var blockDepth = 0
 
   static func parse(_ source: String) throws(ChatTemplateError) -> [JinjaNode] {
     var parser = JinjaParser(segments: try JinjaLexer.segments(source))
@@ -88,6 +90,11 @@ struct JinjaParser {
     -> JinjaNode
   {
     var stream = TokenStream(tokens: Array(tokens.dropFirst()), line: line)
+    blockDepth += 1
+    defer { blockDepth -= 1 }
+    guard blockDepth <= TokenStream.maximumDepth else {
+      throw ChatTemplateError("statements nested deeper than \(TokenStream.maximumDepth)", line: line)
+    }
     switch keyword {
     case "if":
       var branches: [(JinjaExpression, [JinjaNode])] = []
@@ -197,6 +204,10 @@ struct TokenStream {
   let tokens: [JinjaToken]
   let line: Int
   var position = 0
+  /// Brackets open around the current position; bounded so that a pathological template is an
+  /// error rather than a stack overflow.
+  private var depth = 0
+  static let maximumDepth = 100
 
   init(tokens: [JinjaToken], line: Int) {
     self.tokens = tokens
@@ -424,6 +435,11 @@ struct TokenStream {
   private mutating func parsePrimary() throws(ChatTemplateError) -> JinjaExpression {
     guard let token = current else { throw error("expected a value, found the end of the tag") }
     position += 1
+    if token == .op("(") || token == .op("[") || token == .op("{") {
+      depth += 1
+      guard depth <= Self.maximumDepth else { throw error("brackets nested deeper than \(Self.maximumDepth)") }
+    }
+    defer { if token == .op("(") || token == .op("[") || token == .op("{") { depth -= 1 } }
     switch token {
     case .string(var s):
       // Adjacent literals concatenate, as in Python.

@@ -212,6 +212,6 @@ public struct JinjaFunction: Sendable {
 }
 
 /// Per-rendering state a function may need (the output of a macro goes through it).
-public struct JinjaRenderContext {
+struct JinjaRenderContext {
   var interpreter: JinjaInterpreter
 }
