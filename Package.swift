@@ -32,7 +32,8 @@ let package = Package(
     .target(name: "RewardBackbones", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures"]),
     // Decoder language models natively (issue 13): GGUF/safetensors, BPE, chat templates, Llama family.
     .target(
-      name: "RewardLM", dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones"]),
+      name: "RewardLM",
+      dependencies: ["RewardCore", "RewardData", "RewardTensor", "RewardFeatures", "RewardBackbones", "RewardEngine"]),
     // Heads train on any featurizer, decoder-LM hidden states included (RewardLM's featurizer).
     .target(
       name: "RewardHeads",
@@ -108,7 +109,8 @@ let package = Package(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
-    .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardYAML"]),
+    .testTarget(
+      name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
     .testTarget(
       name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
@@ -118,7 +120,8 @@ let package = Package(
     .testTarget(
       name: "RewardEngineTests",
       dependencies: [
-        "RewardEngine", .product(name: "Hummingbird", package: "hummingbird"),
+        "RewardEngine", "RewardLM", "RewardHeads", "RewardData", "RewardBackbones", "RewardTestSupport",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),

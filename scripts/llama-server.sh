@@ -4,6 +4,7 @@
 #
 #   scripts/llama-server.sh install          build llama-server (once, ~12 min on 2 cores) and fetch the model
 #   scripts/llama-server.sh start [PORT]     start it on 127.0.0.1:PORT (default 8091), wait until healthy
+#                                            (LLAMA_EMBEDDINGS=1: also serve /v1/embeddings, mean-pooled)
 #   scripts/llama-server.sh stop [PORT]      stop the server started on PORT
 #   scripts/llama-server.sh paths            print the binary and model paths (for tests: REWARDKIT_LLAMA_*)
 #
@@ -74,8 +75,14 @@ start_server() {
   fi
   # --parallel slots share the context; continuous batching is on by default. One thread by
   # default: on a busy two-core machine two spinning threads ran 20x slower (1.4 vs 29 tokens/s).
+  # LLAMA_EMBEDDINGS=1 also serves /v1/embeddings (mean-pooled; OpenAI's API needs a pooling).
+  # A pooled input must fit one physical batch, so the batch is the whole context.
+  local extra=()
+  if [ "${LLAMA_EMBEDDINGS:-0}" = 1 ]; then
+    extra=(--embeddings --pooling "${LLAMA_POOLING:-mean}" -b "${LLAMA_CTX:-8192}" -ub "${LLAMA_CTX:-8192}")
+  fi
   "$server_bin" -m "$model" --host 127.0.0.1 --port "$port" -c "${LLAMA_CTX:-8192}" \
-    --parallel "${LLAMA_PARALLEL:-4}" -t "${LLAMA_THREADS:-1}" --log-disable \
+    --parallel "${LLAMA_PARALLEL:-4}" -t "${LLAMA_THREADS:-1}" --log-disable "${extra[@]}" \
     >"$cache/run/llama-server-$port.log" 2>&1 &
   echo $! >"$pidfile"
   for _ in $(seq 1 120); do

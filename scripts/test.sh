@@ -17,8 +17,12 @@ else
   scripts/llama-server.sh install
   llama_port="${REWARDKIT_LLAMA_PORT:-18093}"
   scripts/llama-server.sh start "$llama_port"
-  trap 'scripts/llama-server.sh stop "$llama_port"' EXIT
+  # A second, small instance serving /v1/embeddings for the engine-embeddings backbone tests.
+  embeddings_port=$((llama_port + 1))
+  LLAMA_EMBEDDINGS=1 LLAMA_PARALLEL=1 LLAMA_CTX=2048 scripts/llama-server.sh start "$embeddings_port"
+  trap 'scripts/llama-server.sh stop "$llama_port"; scripts/llama-server.sh stop "$embeddings_port"' EXIT
   export REWARDKIT_LLAMA_URL="http://127.0.0.1:$llama_port/v1"
+  export REWARDKIT_LLAMA_EMBEDDINGS_URL="http://127.0.0.1:$embeddings_port/v1"
 fi
 # Two passes. Swift Testing runs every test as a task on the cooperative pool, which has one
 # thread per core: on two cores, two long CPU-bound tests (training, encoders) hold both threads,

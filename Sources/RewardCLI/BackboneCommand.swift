@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RewardBackbones
 import RewardCore
+import RewardLM
 import RewardTensor
 
 /// `reward backbone …`: get and inspect the transformer encoders `--backbone` names.
@@ -11,11 +12,13 @@ struct BackboneCommand: AsyncParsableCommand {
     abstract: "Fetch and inspect transformer backbones (native BERT-family encoders).",
     discussion: """
       A backbone is a Hugging Face BERT-family model directory (config.json, tokenizer.json, \
-      model.safetensors) that RewardKit runs natively on OpenBLAS. `--backbone` accepts a known \
-      name (\(BackboneStore.known.map(\.name).joined(separator: ", "))) once fetched, or any such directory. \
-      Backbones are cached in $REWARDKIT_CACHE/backbones (default ~/.cache/rewardkit/backbones).
+      model.safetensors) that RewardKit runs natively on OpenBLAS, or a decoder LM as a GGUF file \
+      (smollm2). `--backbone` accepts a known name (\(BackboneStore.known.map(\.name).joined(separator: ", "))) \
+      once fetched, or any such directory. Backbones are cached in $REWARDKIT_CACHE/backbones \
+      (default ~/.cache/rewardkit/backbones; GGUF files in $REWARDKIT_CACHE/models, where \
+      scripts/llama-server.sh finds the same file).
       """,
-    subcommands: [BackboneFetchCommand.self, BackboneInfoCommand.self])
+    subcommands: [BackboneFetchCommand.self, BackboneInfoCommand.self, BackboneTemplateCommand.self])
 }
 
 struct BackboneFetchCommand: AsyncParsableCommand {
@@ -51,6 +54,12 @@ struct BackboneFetchCommand: AsyncParsableCommand {
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
     let directory = try BackboneStore(cacheDirectory: cache).fetch(name: name, python: python) { terminal.note($0) }
+    if BackboneStore.knownBackbone(named: name)?.isSingleFile == true {
+      let bytes = (try? FileManager.default.attributesOfItem(atPath: directory)[.size] as? Int) ?? 0
+      terminal.note("ready: GGUF file, \(bytes) bytes")
+      print(directory)
+      return
+    }
     // Loading it proves the download is complete and supported.
     let encoder = try SentenceEncoder(directory: directory)
     terminal.note(
@@ -77,6 +86,10 @@ struct BackboneInfoCommand: AsyncParsableCommand {
 
   func run() async throws {
     let directory = try BackboneStore(cacheDirectory: cache).resolve(backbone)
+    if LanguageModelLoader.isGGUF(directory) {
+      try printGGUFInfo(path: directory)
+      return
+    }
     let encoder = try SentenceEncoder(directory: directory)
     let weightsPath = (directory as NSString).appendingPathComponent("model.safetensors")
     let weights = try SafeTensorsFile(path: weightsPath)
@@ -95,6 +108,38 @@ struct BackboneInfoCommand: AsyncParsableCommand {
     ]
     if json {
       // Schema in docs/JSON.md: the same fields, with the version and command first.
+      let versioned: [(key: String, value: JSONValue)] = [("schema_version", 1), ("command", "backbone info")]
+      print(JSONValue.object(JSONObject(versioned + info.objectValue!.entries)).jsonText)
+      return
+    }
+    for (key, value) in info.objectValue!.entries {
+      let text = value.stringValue ?? value.jsonText
+      print(
+        "\(key.replacingOccurrences(of: "_", with: " ")):".padding(toLength: 19, withPad: " ", startingAt: 0) + text)
+    }
+  }
+}
+
+extension BackboneInfoCommand {
+  /// A decoder LM in one GGUF file (smollm2): what its metadata says.
+  func printGGUFInfo(path: String) throws {
+    let file = try GGUFFile(path: path)
+    let architecture = try file.string("general.architecture") ?? "unknown"
+    func number(_ key: String) throws -> JSONValue { try file.integer(key).map { .int(Int64($0)) } ?? .null }
+    let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    let info: JSONValue = [
+      "backbone": .string(backbone), "file": .string(path), "architecture": .string(architecture),
+      "name": try file.string("general.name").map { .string($0) } ?? .null,
+      "layers": try number("\(architecture).block_count"),
+      "hidden_size": try number("\(architecture).embedding_length"),
+      "attention_heads": try number("\(architecture).attention.head_count"),
+      "kv_heads": try number("\(architecture).attention.head_count_kv"),
+      "context_length": try number("\(architecture).context_length"),
+      "vocabulary": .int(Int64(try file.strings("tokenizer.ggml.tokens")?.count ?? 0)),
+      "chat_template": .bool(try file.string("tokenizer.chat_template") != nil),
+      "tensors": .int(Int64(file.tensors.count)), "file_bytes": .int(Int64(bytes)),
+    ]
+    if json {
       let versioned: [(key: String, value: JSONValue)] = [("schema_version", 1), ("command", "backbone info")]
       print(JSONValue.object(JSONObject(versioned + info.objectValue!.entries)).jsonText)
       return

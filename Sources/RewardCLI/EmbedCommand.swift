@@ -3,6 +3,7 @@ import Foundation
 import RewardBackbones
 import RewardCore
 import RewardData
+import RewardLM
 
 extension Pooling: ExpressibleByArgument {}
 
@@ -18,14 +19,20 @@ struct EmbedCommand: AsyncParsableCommand {
       Blank lines are skipped. A malformed JSON line is an error naming the file and line.
 
       Output, one line per text in input order: {"text": …, [other fields,] "embedding": […]} \
-      and with --tokens also "tokens": [ids] (with [CLS]/[SEP], after truncation).
+      and with --tokens also "tokens": [ids] (with [CLS]/[SEP], after truncation). With a decoder \
+      LM backbone (smollm2, a .gguf file) only --tokens is offered: {"text", …, "tokens"} with the \
+      ids tokenizer(text, add_special_tokens=False) gives, no truncation.
 
       Pooling, normalisation and maximum length default to the model directory's \
       sentence-transformers settings (for minilm: mean, L2-normalised, 256 tokens). \
       A summary (texts, tokens, texts/s, tokens/s) goes to standard error unless --quiet.
       """)
 
-  @Option(help: "A known backbone name (minilm, after `reward backbone fetch minilm`) or a BERT model directory.")
+  @Option(
+    help: """
+      A known backbone name (minilm, after `reward backbone fetch minilm`) or a BERT model directory; \
+      or a decoder LM (smollm2, a .gguf file, a Llama/Qwen directory), for --tokens only.
+      """)
   var backbone: String
 
   @Argument(help: "The text file, optionally .gz (`-` for standard input).")
@@ -68,6 +75,10 @@ struct EmbedCommand: AsyncParsableCommand {
 
   func run() async throws {
     let terminal = Terminal(quiet: quiet)
+    if LanguageModelLoader.isLanguageModel(backbone) {
+      try writeLanguageModelTokens(terminal)
+      return
+    }
     let directory = try BackboneStore(cacheDirectory: cache).resolve(backbone)
     var encoder = try SentenceEncoder(
       directory: directory, pooling: pooling, normalize: normalize,
@@ -116,6 +127,41 @@ struct EmbedCommand: AsyncParsableCommand {
         + "\(format(Double(tokenCount) / max(seconds, 1e-9), 0)) tokens/s "
         + "[\(directory), \(encoder.pooling.rawValue)\(encoder.normalize ? ", normalised" : ""), max \(encoder.maxLength) tokens]"
     )
+  }
+}
+
+extension EmbedCommand {
+  /// A decoder-LM backbone: each text's token ids as its tokenizer gives them, without special
+  /// tokens (`tokenizer(text, add_special_tokens=False)`), the ids a chat-templated prompt is made
+  /// of. Only `--tokens` is offered: LM features come from `reward train --backbone`.
+  func writeLanguageModelTokens(_ terminal: Terminal) throws {
+    guard tokens else {
+      throw ValidationError(
+        "\(backbone) is a decoder language model: `reward embed` writes its token ids with --tokens; its hidden "
+          + "states are features for `reward train --backbone \(backbone)`")
+    }
+    let tokenizer = try LanguageModelLoader.load(backbone, store: BackboneStore(cacheDirectory: cache)).tokenizer
+    let records = try TextRecordReader.read(InputFile.read(input))
+    let sink = try OutputSink(output)
+    var text = ""
+    var count = 0
+    for record in records {
+      let ids = try tokenizer.encode(record.text, addSpecialTokens: false)
+      count += ids.count
+      var object = JSONObject([("text", .string(record.text))])
+      for (key, value) in record.fields.entries where !["text", "tokens", "embedding"].contains(key) {
+        object[key] = value
+      }
+      object["tokens"] = .array(ids.map { .int(Int64($0)) })
+      text += JSONValue.object(object).jsonText + "\n"
+      if text.utf8.count > 1 << 20 {
+        try sink.write(text)
+        text = ""
+      }
+    }
+    try sink.write(text)
+    try sink.close()
+    terminal.note("tokenised \(records.count) texts: \(count) tokens [\(backbone), no special tokens]")
   }
 }
 

@@ -178,7 +178,7 @@ struct TrainCommand: AsyncParsableCommand {
     let terminal = Terminal(quiet: quiet)
     let family = try head.family(self)
     let trainingData = try readData(for: type(of: family).input, terminal: terminal)
-    let featurizer = try self.featurizer.make(hashed: features)
+    let featurizer = try await self.featurizer.make(hashed: features)
     let trained = try await RewardHeads.train(
       family, data: trainingData, featurizer: featurizer, configuration: training.configuration,
       progress: trainingProgress(terminal))

@@ -202,14 +202,19 @@ struct FeaturizerChoice: ParsableArguments {
   @Option(
     help: """
       Frozen backbone as featurizer: `minilm` (after `reward backbone fetch minilm`) or a local \
-      BERT-family Hugging Face directory; or a decoder LM — `smollm2`, a .gguf file or a Llama/Qwen2/Qwen3/Mistral \
-      directory — whose hidden states become the features. Without it, the built-in hashed n-gram featurizer is used.
+      BERT-family Hugging Face directory; a decoder LM — `smollm2`, a .gguf file or a \
+      Llama/Qwen2/Qwen3/Mistral directory — whose hidden states become the features; or an \
+      engine's /v1/embeddings as `engine:URL#MODEL` (e.g. engine:http://127.0.0.1:8000/v1#BAAI/bge-m3). \
+      Without it, the built-in hashed n-gram featurizer is used.
       """)
   var backbone: String?
 
   @Option(
     help: "Token budget of the backbone (encoder: last user turn + response, at most 512; LM: prompt + response).")
   var maxTokens = EncoderFeaturizer.defaultTokenBudget
+
+  @Option(help: "Texts per /v1/embeddings request for an engine backbone.")
+  var embeddingBatchSize = EngineEmbeddingFeaturizer.defaultBatchSize
 
   @Option(
     help: "LM backbones: the hidden-state layer (0 = embeddings … the layer count = after the final norm, default).")
@@ -218,8 +223,11 @@ struct FeaturizerChoice: ParsableArguments {
   @Option(help: "LM backbones: pool the hidden states at the last token (`last`, default) or over all tokens (`mean`).")
   var lmPooling: String = HiddenStatePooling.lastToken.rawValue
 
-  func make(hashed: FeaturizerOptions) throws -> any Featurizer {
+  func make(hashed: FeaturizerOptions) async throws -> any Featurizer {
     guard let backbone else { return try hashed.makeFeaturizer() }
+    if let engine = try EngineEmbeddingFeaturizer.configuration(fromBackbone: backbone) {
+      return try await EngineEmbeddingFeaturizer.probing(configuration: engine, batchSize: embeddingBatchSize)
+    }
     if LanguageModelLoader.isLanguageModel(backbone) {
       guard let pooling = HiddenStatePooling(rawValue: lmPooling) else {
         throw ValidationError("--lm-pooling must be `last` or `mean`, got '\(lmPooling)'")

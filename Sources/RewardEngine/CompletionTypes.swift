@@ -24,14 +24,19 @@ public struct CompletionResponse: Sendable, Hashable {
   public var text: String
   public var finishReason: String?
   public var logprobs: [TokenLogprob]?
+  /// Where each token of `logprobs` starts in `text`, in Unicode scalars (the legacy API's
+  /// `text_offset`, which vLLM and OpenAI send); nil when the engine sent none (llama-server).
+  public var textOffsets: [Int]?
   public var usage: TokenUsage
 
   public init(
-    text: String, finishReason: String? = nil, logprobs: [TokenLogprob]? = nil, usage: TokenUsage = TokenUsage()
+    text: String, finishReason: String? = nil, logprobs: [TokenLogprob]? = nil, textOffsets: [Int]? = nil,
+    usage: TokenUsage = TokenUsage()
   ) {
     self.text = text
     self.finishReason = finishReason
     self.logprobs = logprobs
+    self.textOffsets = textOffsets
     self.usage = usage
   }
 }

@@ -108,15 +108,19 @@ enum OpenAIWire {
       throw reader.fail("choices[0].text: expected a string, found \(choice["text"]?.typeName ?? "nothing")")
     }
     let logprobs: [TokenLogprob]?
+    var offsets: [Int]?
     let field = "choices[0].logprobs"
     switch choice["logprobs"] {
     case nil, .null?: logprobs = nil
     case .object(let object)? where object["content"] != nil:
       logprobs = try reader.chatLogprobs(.object(object), field)  // llama-server writes the chat shape here
-    case let value?: logprobs = try reader.legacyLogprobs(value, field)
+    case let value?:
+      logprobs = try reader.legacyLogprobs(value, field)
+      offsets = try reader.textOffsets(value, field, count: logprobs?.count ?? 0)
     }
     return CompletionResponse(
-      text: text, finishReason: try reader.finishReason(choice), logprobs: logprobs, usage: try reader.usage(json))
+      text: text, finishReason: try reader.finishReason(choice), logprobs: logprobs, textOffsets: offsets,
+      usage: try reader.usage(json))
   }
 
   static func embeddingResponse(_ json: JSONValue, count: Int, endpoint: String) throws -> [[Float]] {
@@ -263,8 +267,19 @@ enum OpenAIWire {
       }
     }
 
+    /// The legacy shape's `text_offset` (one per token), or nil when absent.
+    func textOffsets(_ value: JSONValue, _ field: String, count: Int) throws -> [Int]? {
+      let container = try object(value, field)
+      guard let offsets = container["text_offset"], !offsets.isNull else { return nil }
+      let items = try array(offsets, "\(field).text_offset")
+      guard items.count == count else {
+        throw fail("\(field): \(count) tokens but \(items.count) text_offset entries")
+      }
+      return try items.enumerated().map { index, item in try int(item, "\(field).text_offset[\(index)]") }
+    }
+
     /// Legacy completions shape: `{"tokens", "token_logprobs", "top_logprobs": [{token: logprob}]}`.
-    /// The first echoed token has no log-probability (null); it is reported as 0.
+    /// The first echoed token has no log-probability (null); it is reported as 0, a null elsewhere as NaN.
     func legacyLogprobs(_ value: JSONValue, _ field: String) throws -> [TokenLogprob] {
       let container = try object(value, field)
       let tokens = try array(container["tokens"], "\(field).tokens")
@@ -278,7 +293,11 @@ enum OpenAIWire {
       }
       return try tokens.indices.map { index in
         let token = try string(tokens[index], "\(field).tokens[\(index)]")
-        let logprob = logprobs[index].isNull ? 0 : try double(logprobs[index], "\(field).token_logprobs[\(index)]")
+        // Only the first echoed token has no context; a null anywhere else is a token the engine
+        // could not score, kept visible as NaN rather than silently counted as certain.
+        let logprob =
+          logprobs[index].isNull
+          ? (index == 0 ? 0 : .nan) : try double(logprobs[index], "\(field).token_logprobs[\(index)]")
         var top: [TokenLogprob.Alternative] = []
         if index < tops.count, !tops[index].isNull {
           let alternatives = try object(tops[index], "\(field).top_logprobs[\(index)]")

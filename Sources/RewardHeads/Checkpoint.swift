@@ -218,12 +218,14 @@ public enum FeaturizerFactory {
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
     case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor)
+    case EngineEmbeddingFeaturizer.kind: return try EngineEmbeddingFeaturizer.make(descriptor: descriptor)
     case DecoderFeaturizer.kind: return try LanguageModelLoader.featurizer(descriptor: descriptor)
     default:
+      let known = [
+        HashedNGramFeaturizer.kind, EncoderFeaturizer.kind, DecoderFeaturizer.kind, EngineEmbeddingFeaturizer.kind,
+      ]
       throw ConfigurationError(
-        "featurizer.kind: unknown featurizer '\(kind)'; expected '\(HashedNGramFeaturizer.kind)', "
-          + "'\(EncoderFeaturizer.kind)' or '\(DecoderFeaturizer.kind)'"
-      )
+        "featurizer.kind: unknown featurizer '\(kind)'; expected \(known.map { "'\($0)'" }.joined(separator: ", "))")
     }
   }
 }

@@ -42,5 +42,6 @@ public struct ComponentRegistry: Sendable {
     "checkpoint": CheckpointComponent.make,
     "judge": JudgeComponent.make,
     "step_check": StepCheckComponent.make,
+    "implicit_reward": ImplicitRewardComponent.make,
   ])
 }

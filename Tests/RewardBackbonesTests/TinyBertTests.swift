@@ -168,6 +168,6 @@ import Testing
 
   @Test func unknownBackboneNameOrDirectory() throws {
     let error = try #require(Self.error { _ = try BackboneStore().resolve("/no/such/model") })
-    #expect(error.description.contains("not a known backbone name (minilm) nor a model directory"))
+    #expect(error.description.contains("not a known backbone name (minilm, smollm2) nor a model directory"))
   }
 }
