@@ -2,7 +2,7 @@ import Foundation
 import RewardCore
 
 /// The decoder families RewardKit runs natively. They share one core (`DecoderModel`) and differ
-/// in a few switches: biases on q/k/v (Qwen2), RMSNorm on q and k per head (Qwen3).
+/// in a few switches, each family's `DecoderArchitecture` (Families/).
 public enum DecoderFamily: String, Sendable, CaseIterable {
   case llama, qwen2, qwen3, mistral
 }
@@ -13,14 +13,6 @@ public enum RoPELayout: String, Sendable {
   case halves
   /// llama.cpp's layout for Llama GGUFs (its converter permutes Q/K rows): i pairs with i + 1.
   case interleaved
-}
-
-/// Llama 3's long-context frequency scaling (`rope_scaling.rope_type: llama3`).
-public struct Llama3RoPEScaling: Sendable, Equatable {
-  public var factor: Double
-  public var lowFrequencyFactor: Double
-  public var highFrequencyFactor: Double
-  public var originalContextLength: Double
 }
 
 /// A decoder LM's hyper-parameters, from Hugging Face `config.json` or GGUF metadata, each
@@ -56,7 +48,8 @@ public struct DecoderConfig: Sendable, Equatable {
   /// The `*ForSequenceClassification` architecture the config names, if any.
   public var isSequenceClassifier = false
 
-  public var queryQKNorm: Bool { family == .qwen3 }
+  public var architecture: DecoderArchitecture { family.architecture }
+  public var normalizesQueryKey: Bool { architecture.normalizesQueryKey }
 
   public static let supportedModelTypes = DecoderFamily.allCases.map(\.rawValue)
 
@@ -139,18 +132,18 @@ public struct DecoderConfig: Sendable, Equatable {
     maxPositions = try positive("max_position_embeddings", default: 2048)
     // Qwen2/Qwen3 configs default to tied embeddings only when they say so; transformers' default is true.
     tieWordEmbeddings = try flag("tie_word_embeddings", default: true)
-    // Qwen2 always has q/k/v biases; the others say so in `attention_bias`.
-    attentionBias = family == .qwen2 ? true : try flag("attention_bias", default: false)
+    // Qwen2's q/k/v biases come with its architecture (`alwaysBiasesQueryKeyValue`).
+    attentionBias = try flag("attention_bias", default: false)
     mlpBias = try flag("mlp_bias", default: false)
-    switch family {
-    case .mistral:
+    switch family.architecture.slidingWindow {
+    case .whenSet:
       if case .int(let n)? = object["sliding_window"], n > 0 { slidingWindow = Int(n) }
-    case .qwen2, .qwen3:
-      // Qwen's windows apply to some layers only; refuse rather than silently compute full attention.
+    case .refusedWhenEnabled:
+      // Windows on some layers only: refuse rather than silently compute full attention.
       if try flag("use_sliding_window", default: false) {
         throw fail("use_sliding_window", "sliding-window attention is not supported for \(modelType)")
       }
-    case .llama: break
+    case .none: break
     }
     padTokenID = try optionalTokenID("pad_token_id")
     bosTokenID = try optionalTokenID("bos_token_id")
@@ -245,7 +238,7 @@ public struct DecoderConfig: Sendable, Equatable {
       }
       linearScalingFactor = factor
     }
-    ropeLayout = family == .llama || family == .mistral ? .interleaved : .halves
+    ropeLayout = family.architecture.ggufPermutesQueryKey ? .interleaved : .halves
     if let count = try gguf.integer("\(architecture).vocab_size") {
       vocabularySize = count
     } else if let tokens = gguf.tensor("token_embd.weight") {

@@ -99,29 +99,12 @@ struct RotaryTable {
       let exponent = Float(2 * i) / Float(d)
       return 1 / Float(pow(config.ropeTheta, Double(exponent)))
     }
-    if let scaling = config.llama3Scaling { frequencies = Self.llama3(frequencies, scaling) }
+    if let scaling = config.llama3Scaling { frequencies = scaling.scale(frequencies) }
     if let factors = frequencyFactors {
       for i in frequencies.indices where i < factors.count { frequencies[i] /= factors[i] }
     }
     inverseFrequencies = frequencies
     positionScale = config.linearScalingFactor.map { 1 / Float($0) } ?? 1
-  }
-
-  /// Llama 3.1's rule: long wavelengths are divided by `factor`, short ones kept, the band
-  /// between interpolated smoothly.
-  static func llama3(_ frequencies: [Float], _ s: Llama3RoPEScaling) -> [Float] {
-    let lowWavelength = Float(s.originalContextLength / s.lowFrequencyFactor)
-    let highWavelength = Float(s.originalContextLength / s.highFrequencyFactor)
-    let factor = Float(s.factor)
-    return frequencies.map { frequency in
-      let wavelength = 2 * Float.pi / frequency
-      let scaled = wavelength > lowWavelength ? frequency / factor : frequency
-      guard !(wavelength < highWavelength), !(wavelength > lowWavelength) else { return scaled }
-      let smooth =
-        (Float(s.originalContextLength) / wavelength - Float(s.lowFrequencyFactor))
-        / Float(s.highFrequencyFactor - s.lowFrequencyFactor)
-      return (1 - smooth) * scaled / factor + smooth * scaled
-    }
   }
 
   /// cos and sin for positions 0..<count, `half` values each per position.

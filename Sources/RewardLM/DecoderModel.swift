@@ -113,15 +113,15 @@ struct DecoderLayer: Sendable {
     func name(_ tensor: DecoderTensorNames.LayerTensor) -> String { names.layer(index, tensor) }
     let h = config.hiddenSize
     attentionNorm = try store.vector(name(.attentionNorm) + ".weight", count: h)
-    let qkvBias = config.attentionBias
-    // Qwen2 biases q/k/v only; Llama/Mistral/Qwen3 with `attention_bias` bias the output too.
-    let outputBias = config.attentionBias && config.family != .qwen2
+    let architecture = config.architecture
+    let qkvBias = config.attentionBias || architecture.alwaysBiasesQueryKeyValue
+    let outputBias = config.attentionBias && architecture.attentionBiasCoversOutput
     query = try Projection(store, name(.query), inputs: h, outputs: config.queryWidth, bias: qkvBias)
     key = try Projection(store, name(.key), inputs: h, outputs: config.keyValueWidth, bias: qkvBias)
     value = try Projection(store, name(.value), inputs: h, outputs: config.keyValueWidth, bias: qkvBias)
     attentionOutput = try Projection(
       store, name(.attentionOutput), inputs: config.queryWidth, outputs: h, bias: outputBias)
-    if config.queryQKNorm {
+    if config.normalizesQueryKey {
       queryNorm = try store.vector(name(.queryNorm) + ".weight", count: config.headSize)
       keyNorm = try store.vector(name(.keyNorm) + ".weight", count: config.headSize)
     }

@@ -16,7 +16,7 @@ public enum LanguageModelLoader {
   ]
 
   /// Makes a chat-template renderer from a template's source and the special tokens it may use;
-  /// nil when templates cannot be rendered (the lm-tokenizer part provides the Jinja renderer).
+  /// nil to render no template (conversations are then the turns joined by blank lines).
   public typealias RendererFactory =
     @Sendable (_ source: String, _ bosToken: String?, _ eosToken: String?) throws -> (any ConversationRenderer)?
 
@@ -129,9 +129,11 @@ public enum LanguageModelLoader {
     return NativeLanguageModel(name: path, model: model, tokenizer: tokenizer, renderer: chat)
   }
 
-  /// `chat_template` of tokenizer_config.json: a string, or a list of `{name, template}` whose
-  /// "default" entry is the one `apply_chat_template` uses.
+  /// `chat_template.jinja` beside the config, else `chat_template` of tokenizer_config.json: a
+  /// string, or a list of `{name, template}` whose "default" entry is the one `apply_chat_template` uses.
   static func chatTemplate(_ settings: JSONObject, file: String) throws -> String? {
+    let jinja = ((file as NSString).deletingLastPathComponent as NSString).appendingPathComponent("chat_template.jinja")
+    if let data = FileManager.default.contents(atPath: jinja) { return String(decoding: data, as: UTF8.self) }
     guard let value = settings["chat_template"], value != .null else { return nil }
     if let text = value.stringValue { return text }
     if let list = value.arrayValue {
@@ -178,7 +180,7 @@ public enum LanguageModelLoader {
     }
   }
 
-  /// The model's own Jinja chat template, rendered as `transformers` does (`ChatTemplate`).
+  /// The model's Jinja chat template, rendered as `apply_chat_template` does (`ChatTemplate`).
   public static let defaultRenderer: RendererFactory = { source, bos, eos in
     try ChatTemplate(source: source, bosToken: bos, eosToken: eos)
   }
