@@ -107,7 +107,12 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(
       name: "RewardBackbonesTests", dependencies: ["RewardBackbones", "RewardTestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "RewardLMTests",
+      dependencies: [
+        "RewardLM", "RewardData", "RewardTestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+      ],
+      exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(
       name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
