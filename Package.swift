@@ -115,7 +115,8 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(
-      name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
+      name: "RewardSpecTests",
+      dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
     .testTarget(
       name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
