@@ -103,7 +103,8 @@ let package = Package(
     .testTarget(name: "RewardLMTests", dependencies: ["RewardLM", "RewardTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
-    .testTarget(name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardTestSupport"]),
+    .testTarget(
+      name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardEval", "RewardData", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
       name: "RewardFuzzTests",
@@ -121,7 +122,7 @@ let package = Package(
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
-        "RewardServer", "RewardRemote", "RewardData", "RewardEval",
+        "RewardServer", "RewardRemote", "RewardData", "RewardEval", "RewardTestSupport",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ]),
   ],

@@ -6,6 +6,7 @@ import RewardData
 import RewardEval
 import RewardFeatures
 import RewardHeads
+import RewardJudge
 import RewardRules
 import RewardSpec
 
@@ -22,7 +23,8 @@ struct PRMCommand: AsyncParsableCommand {
 enum PRMModelReference {
   static let help = """
     step-check (the arithmetic checker), always-correct or always-first (baselines), a PRM \
-    checkpoint directory from `reward prm train`, or any other model `reward score` accepts (scalar only).
+    checkpoint directory from `reward prm train`, a judge file with `mode: prm-critic` or `mode: prm-logprob` \
+    (generative PRMs), or any other model `reward score` accepts (scalar only).
     """
 
   static func load(_ reference: String, splitter: StepSplitter, aggregation: StepAggregation) throws
@@ -192,10 +194,14 @@ struct PRMEvalCommand: AsyncParsableCommand {
   @Option(help: "Fixed step threshold τ.")
   var threshold: Double?
 
+  @Option(help: "Evaluate only the first N solutions of each file (generative PRMs are slow).")
+  var limit: Int?
+
   @Flag(help: "Print the report as JSON.")
   var json = false
 
   func validate() throws {
+    if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number, found \(limit)") }
     if let calibration, tests.contains(calibration) {
       throw ValidationError("--calibration '\(calibration)' is also a test file; choose τ on other data")
     }
@@ -208,27 +214,30 @@ struct PRMEvalCommand: AsyncParsableCommand {
     var tau = threshold ?? savedThreshold ?? 0.5
     var source = threshold != nil ? "--threshold" : savedThreshold != nil ? "checkpoint/default" : "default 0.5"
     if let calibration {
-      let traces = try reader.read(calibration, format: .processBench)
-      let scores = try await ProcessBenchEvaluation.stepScores(of: prm, on: traces)
+      let traces = try read(calibration, reader)
+      let outputs = try await ProcessBenchEvaluation.outputs(of: prm, on: traces)
       tau =
-        ProcessBenchEvaluation.calibrateThreshold(stepScores: scores, labels: traces.map { $0.firstError ?? -1 })
+        ProcessBenchEvaluation.calibrateThreshold(outputs: outputs, labels: traces.map { $0.firstError ?? -1 })
         .threshold
       source = calibration
     }
     var reports: [ProcessBenchReport] = []
     for test in tests {
-      let traces = try reader.read(test, format: .processBench)
+      let traces = try read(test, reader)
       let started = Date()
-      let scores = try await ProcessBenchEvaluation.stepScores(of: prm, on: traces)
+      let outputs = try await ProcessBenchEvaluation.outputs(of: prm, on: traces)
       let seconds = Date().timeIntervalSince(started)
       let stepCount = traces.reduce(0) { $0 + $1.steps.count }
       reports.append(
         ProcessBenchReport(
           model: model, testFile: test, calibrationFile: calibration, threshold: tau,
           score: ProcessBenchEvaluation.score(
-            stepScores: scores, labels: traces.map { $0.firstError ?? -1 }, threshold: tau),
-          stepAUROC: ProcessBenchEvaluation.stepAUROC(stepScores: scores, stepLabels: traces.map(\.labels)),
+            outputs: outputs, labels: traces.map { $0.firstError ?? -1 }, threshold: tau),
+          stepAUROC: ProcessBenchEvaluation.stepAUROC(outputs: outputs, stepLabels: traces.map(\.labels)),
           stepsPerSecond: seconds > 0 ? Double(stepCount) / seconds : nil))
+    }
+    if let judge = prm as? any JudgeModel {
+      FileHandle.standardError.write(Data((judge.ledger.summary.text + "\n").utf8))
     }
     if json {
       print(PrettyJSON.format(.array(reports.map(\.json))))
@@ -249,8 +258,16 @@ struct PRMEvalCommand: AsyncParsableCommand {
       print(
         "\((report.testFile as NSString).lastPathComponent): of \(s.erroneousCount) erroneous solutions, "
           + "\(s.predictedTooEarly) flagged too early, \(s.predictedTooLate) too late, \(s.predictedNoError) not at all"
+          + (s.unparseable > 0 ? "; \(s.unparseable) solutions had no readable answer (counted as misses)" : "")
       )
     }
+  }
+}
+
+extension PRMEvalCommand {
+  func read(_ path: String, _ reader: StepTraceReader) throws -> [StepTrace] {
+    let traces = try reader.read(path, format: .processBench)
+    return limit.map { Array(traces.prefix($0)) } ?? traces
   }
 }
 
@@ -298,30 +315,12 @@ struct PRMScoreCommand: AsyncParsableCommand {
     let shape = try StepShapingKind.parse(shaping)
     let (prm, _) = try PRMModelReference.load(model, splitter: split, aggregation: aggregate)
     let file = try InputFile.read(input)
-    let records = try ScoredStepRecords.read(file)
+    let records = try StepRewardRecords.read(file)
     let rewards = try await prm.score(records.map(\.candidate))
     var text = ""
-    for (record, reward) in zip(records, rewards) {
-      var object = record.object
-      if object["response"] == nil { object["response"] = .string(record.candidate.response) }
-      var steps = reward.steps ?? []
-      var values = shape.apply(steps.map(\.score))
-      if let outcomeField {
-        guard let outcome = object[outcomeField]?.doubleValue else {
-          throw InputError(
-            .missingField, at: record.location.field(outcomeField), "expected a number (the outcome reward)")
-        }
-        values = StepShaping.mix(values, outcome: outcome, processWeight: processWeight)
-      }
-      for k in steps.indices { steps[k].score = values[k] }
-      object["reward"] = .double(reward.value)
-      object["step_rewards"] = .array(
-        steps.map { step in
-          [
-            "index": .int(Int64(step.index)), "start": .int(Int64(step.start)), "end": .int(Int64(step.end)),
-            "reward": .double(step.score),
-          ]
-        })
+    for object in try StepRewardRecords.output(
+      records, rewards: rewards, shaping: shape, outcomeField: outcomeField, processWeight: processWeight)
+    {
       text += JSONValue.object(object).jsonText + "\n"
     }
     if let output {
@@ -329,62 +328,6 @@ struct PRMScoreCommand: AsyncParsableCommand {
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
-  }
-}
-
-/// The records `reward prm score` reads: a prompt and a response or a `steps` list.
-enum ScoredStepRecords {
-  struct Record {
-    var object: JSONObject
-    var candidate: Candidate
-    var location: SourceLocation
-  }
-
-  static func read(_ file: InputFile) throws(InputError) -> [Record] {
-    var records: [Record] = []
-    var line = 0
-    for raw in file.bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-      line += 1
-      guard raw.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { continue }
-      let location = SourceLocation(file: file.path, line: line)
-      let value: JSONValue
-      do {
-        value = try JSONParser.parse(bytes: Array(raw), startLine: line)
-      } catch {
-        throw InputError(.malformedJSON, at: location, error.message)
-      }
-      guard let object = value.objectValue else {
-        throw InputError(.wrongType, at: location, "expected a JSON object, found \(value.typeName)")
-      }
-      let promptKey = ["prompt", "problem", "question"].first { object[$0] != nil }
-      guard let promptKey else {
-        throw InputError(
-          .missingField, at: location.field("prompt"), "expected a string in 'prompt', 'problem' or 'question'")
-      }
-      guard let prompt = object[promptKey]?.stringValue else {
-        throw InputError(
-          .wrongType, at: location.field(promptKey),
-          "expected a string, found \(object[promptKey]?.typeName ?? "nothing")")
-      }
-      var metadata = JSONObject()
-      var response: String
-      if let listed = object["steps"] {
-        guard let items = listed.arrayValue, !items.isEmpty, items.allSatisfy({ $0.stringValue != nil }) else {
-          throw InputError(.wrongType, at: location.field("steps"), "expected a non-empty list of strings")
-        }
-        metadata["steps"] = listed
-        response = object["response"]?.stringValue ?? StepSplitter.join(items.compactMap(\.stringValue)).text
-      } else if let text = object["response"]?.stringValue {
-        response = text
-      } else {
-        throw InputError(.missingField, at: location.field("response"), "expected a string (or a 'steps' list)")
-      }
-      records.append(
-        Record(
-          object: object, candidate: Candidate(prompt: [.user(prompt)], response: response, metadata: metadata),
-          location: location))
-    }
-    return records
   }
 }
 

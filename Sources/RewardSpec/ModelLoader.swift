@@ -3,6 +3,7 @@ import RewardCore
 import RewardHeads
 import RewardJudge
 import RewardRemote
+import RewardRules
 
 /// One kind of thing `--model` can name, and how to load it. A source answers nil for a
 /// reference it does not recognise, so the next source is tried.
@@ -57,6 +58,17 @@ extension ModelSource {
     return judge.pairwise ?? judge.model
   }
 
+  /// The arithmetic step checker, a process reward model with step scores (min aggregation):
+  /// `step-check`, or `step-check:SPLITTER` (`step-check:lines`, `step-check:tag:ки`).
+  public static let stepCheck = ModelSource(
+    name: "step-check", summary: "step-check[:SPLITTER] (the arithmetic step checker)"
+  ) { reference in
+    guard reference == "step-check" || reference.hasPrefix("step-check:") else { return nil }
+    let splitter = try StepSplitter.parse(
+      reference == "step-check" ? "blank-lines" : String(reference.dropFirst("step-check:".count)))
+    return StepCheckModel(splitter: splitter, aggregation: .min)
+  }
+
   /// A reward spec file (YAML or JSON), whose components may be checkpoints.
   public static let spec = ModelSource(name: "spec", summary: "a reward spec file (.yaml, .yml, .json)") {
     reference in
@@ -78,8 +90,8 @@ public struct ModelLoader: Sendable {
     self.sources = sources
   }
 
-  /// Remote URLs, checkpoint directories, judge files, spec files.
-  public static let standard = ModelLoader(sources: [.remote, .checkpoint, .judge, .spec])
+  /// Remote URLs, checkpoint directories, judge files, spec files, the step checker.
+  public static let standard = ModelLoader(sources: [.remote, .stepCheck, .checkpoint, .judge, .spec])
 
   /// This loader with `source` tried before the others (so it can claim references they would).
   public func adding(_ source: ModelSource) -> ModelLoader {
