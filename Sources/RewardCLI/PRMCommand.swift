@@ -16,7 +16,7 @@ struct PRMCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "prm",
     abstract: "Process reward models: step scores, ProcessBench evaluation, step rewards for RL.",
-    subcommands: [PRMTrainCommand.self, PRMEvalCommand.self, PRMScoreCommand.self])
+    subcommands: [PRMTrainCommand.self, PRMEvalCommand.self, PRMScoreCommand.self, PRMBestOfNCommand.self])
 }
 
 /// Which PRM `--model` names: the rule checker, a trivial baseline, or a PRM checkpoint.
@@ -261,6 +261,83 @@ struct PRMEvalCommand: AsyncParsableCommand {
           + (s.unparseable > 0 ? "; \(s.unparseable) solutions had no readable answer (counted as misses)" : "")
       )
     }
+  }
+}
+
+struct PRMBestOfNCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "best-of-n",
+    abstract: "PRM-guided best-of-N on labelled GSM8K groups, per step aggregation, against outcome models.",
+    discussion: """
+      Builds the gsm8k-bon groups of `reward eval --benchmark gsm8k-bon` from a GSM8K file, scores \
+      every response's steps once with --model, and reports best-of-n accuracy when responses are \
+      ranked by each aggregation (min, last, product, mean, softmin), beside each --outcome model \
+      (scalar rewards), majority vote over final answers, a random pick and the oracle.
+      """)
+
+  @Argument(help: "GSM8K JSON Lines file (question, answer ending '#### N').")
+  var file: String
+
+  @Option(help: ArgumentHelp(stringLiteral: PRMModelReference.help))
+  var model: String
+
+  @Option(help: "Step splitter for responses: blank-lines, lines (GSM8K solutions), step-markers, tag:TAG, regex:P.")
+  var splitter = "lines"
+
+  @Option(help: "Comma-separated step aggregations to compare.")
+  var aggregations = "min,last,product,mean,softmin"
+
+  @Option(help: "An outcome (scalar) reward model to compare with; repeatable.")
+  var outcome: [String] = []
+
+  @Option(help: "Use the first N problems.")
+  var limit: Int?
+
+  @Option(help: "Random subsets per n.")
+  var subsets = 32
+
+  @Option(help: "Seed of the group construction and the subsets.")
+  var seed: UInt64 = 0
+
+  func run() async throws {
+    let aggregates = try aggregations.split(separator: ",").map { try StepAggregation.parse(String($0)) }
+    let split = try StepSplitter.parse(splitter)
+    let (prm, _) = try PRMModelReference.load(model, splitter: split, aggregation: .min)
+    let groups = try GSM8KGroups.read(file, limit: limit, seed: seed)
+    let started = Date()
+    let stepScores = try await PRMBestOfN.stepScores(of: prm, groups: groups)
+    let seconds = Date().timeIntervalSince(started)
+    var rows: [(String, BestOfN.Curve)] = []
+    for aggregate in aggregates {
+      if let curve = PRMBestOfN.curve(
+        groups: groups, stepScores: stepScores, aggregation: aggregate, subsets: subsets, seed: seed)
+      {
+        rows.append(("\(model) [\(aggregate)]", curve))
+      }
+    }
+    for reference in outcome {
+      let scorer = BatchScorer(model: try ModelLoader.load(reference))
+      if let curve = try await BestOfN.evaluate(groups, scorer: scorer, subsets: subsets, seed: seed).curve {
+        rows.append(("\(reference) [outcome]", curve))
+      }
+    }
+    let responses = groups.reduce(0) { $0 + $1.responses.count }
+    let unscored = stepScores.joined().filter { $0 == nil }.count
+    print(
+      "\(groups.count) groups, \(responses) responses; PRM step scoring \(format(seconds, 1)) s"
+        + (unscored > 0 ? "; \(unscored) responses without a readable answer (ranked last)" : ""))
+    guard let reference = rows.first?.1, let last = reference.points.last else { return }
+    let sizes = [1, 2, 4, last.n].filter { n in reference.points.contains { $0.n == n } }
+    let unique = sizes.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+    print("ranker".padding(toLength: 44, withPad: " ", startingAt: 0) + unique.map { "best-of-\($0)".leftPad(11) }.joined())
+    func line(_ name: String, _ value: (BestOfN.Point) -> Double, curve: BestOfN.Curve) {
+      let cells = unique.map { n in curve.points.first { $0.n == n }.map { format(100 * value($0), 1) } ?? "—" }
+      print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + cells.map { $0.leftPad(11) }.joined())
+    }
+    for (name, curve) in rows { line(name, \.model, curve: curve) }
+    line("majority vote", \.majority, curve: reference)
+    line("random", \.random, curve: reference)
+    line("oracle", \.oracle, curve: reference)
   }
 }
 
