@@ -104,7 +104,8 @@ let package = Package(
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(name: "RewardSpecTests", dependencies: ["RewardSpec", "RewardRemote"]),
     .testTarget(
-      name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardEval", "RewardData", "RewardTestSupport"]),
+      name: "RewardJudgeTests",
+      dependencies: ["RewardJudge", "RewardSpec", "RewardEval", "RewardData", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
       name: "RewardFuzzTests",

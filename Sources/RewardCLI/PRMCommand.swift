@@ -329,7 +329,8 @@ struct PRMBestOfNCommand: AsyncParsableCommand {
     guard let reference = rows.first?.1, let last = reference.points.last else { return }
     let sizes = [1, 2, 4, last.n].filter { n in reference.points.contains { $0.n == n } }
     let unique = sizes.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
-    print("ranker".padding(toLength: 44, withPad: " ", startingAt: 0) + unique.map { "best-of-\($0)".leftPad(11) }.joined())
+    print(
+      "ranker".padding(toLength: 44, withPad: " ", startingAt: 0) + unique.map { "best-of-\($0)".leftPad(11) }.joined())
     func line(_ name: String, _ value: (BestOfN.Point) -> Double, curve: BestOfN.Curve) {
       let cells = unique.map { n in curve.points.first { $0.n == n }.map { format(100 * value($0), 1) } ?? "—" }
       print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + cells.map { $0.leftPad(11) }.joined())

@@ -96,7 +96,8 @@ public struct StepLogprobJudge: RewardModel, JudgeModel {
       case .failure(let problem):
         ledger.recordItem(
           retries: 0, failure: "item \(index): step \(k): \(problem.message)", engineError: problem.isEngineError)
-        return Reward(.nan, rationale: "\(problem.isEngineError ? "error" : "unparseable"): step \(k): \(problem.message)")
+        return Reward(
+          .nan, rationale: "\(problem.isEngineError ? "error" : "unparseable"): step \(k): \(problem.message)")
       }
     }
     ledger.recordItem(retries: 0, failure: nil)

@@ -80,7 +80,9 @@ import Testing
   }
 
   @Test func kSeededSamplesAreVotedAndStepsScored() async throws {
-    let engine = ScriptedEngine(texts: ["\\boxed{1}", "I see no error: \\boxed{-1}", "Paragraph 1 is wrong. \\boxed{1}"])
+    let engine = ScriptedEngine(texts: [
+      "\\boxed{1}", "I see no error: \\boxed{-1}", "Paragraph 1 is wrong. \\boxed{1}",
+    ])
     var settings = ProcessCriticJudge.defaultSettings(samples: 3)
     settings.concurrency = 1
     let critic = ProcessCriticJudge(engine: engine, samples: 3, settings: settings)

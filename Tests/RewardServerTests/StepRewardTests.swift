@@ -125,7 +125,8 @@ struct StepRewardTests {
         #expect(steps.map { $0["reward"] } == reference.map { $0["reward"] })
         // The same steps, moved by the prompt's length: offsets point into the query.
         let shift = Double(prompts[index].unicodeScalars.count)
-        #expect(steps.map { $0["start"]?.doubleValue } == reference.map { ($0["start"]?.doubleValue).map { $0 + shift } })
+        #expect(
+          steps.map { $0["start"]?.doubleValue } == reference.map { ($0["start"]?.doubleValue).map { $0 + shift } })
         let query = Array(queries[index].unicodeScalars)
         let response = Array(responses[index].unicodeScalars)
         for (step, own) in zip(steps, reference) {
