@@ -8,7 +8,8 @@
 #   scripts/llama-server.sh start 18093 first (LLAMA_PARALLEL=2 recommended).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-COUNT=${COUNT:-10}
+COUNT=${COUNT:-8}
+SUBSETS=${SUBSETS:-gsm8k}   # "gsm8k math" for both
 reward=${REWARD_BIN:-.build/release/reward}
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
@@ -24,7 +25,7 @@ for subset in ("gsm8k", "math"):
 PY
 curl -sf http://127.0.0.1:18093/health >/dev/null || { echo "start llama-server: scripts/llama-server.sh start 18093" >&2; exit 1; }
 echo "## $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ); $COUNT solutions per subset"
-for subset in gsm8k math; do
+for subset in $SUBSETS; do
   echo "### prm-critic on $subset"
   /usr/bin/time -f "wall %e s" $reward prm eval --model scripts/bench/prm_critic.yaml "$data/processbench-$subset.json"
 done
