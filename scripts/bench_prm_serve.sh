@@ -2,8 +2,9 @@
 # What per-step rewards cost the server (issue 12): the same PRM served, the same requests, with
 # and without step rewards in the response. Recorded in BENCHMARKS.md ("Step rewards from the server").
 #   models: step-check (the arithmetic checker: cheap scoring, so the output's share is largest)
-#           and a PRM head on hashed n-grams (trained here on processbench-gsm8k, scored on MATH solutions)
-#   load:   wrk POSTing bodies of 64 ProcessBench-MATH solutions (~6.5 steps each) to /v1/rewards
+#           and a PRM head on hashed n-grams (trained here on processbench-math)
+#   load:   wrk POSTing bodies of 64 ProcessBench solutions (DATA: gsm8k by default, ~5 steps each;
+#           math has ~7 steps and LaTeX the step checker is slow on) to /v1/rewards
 #           ("step_rewards": false vs the default) and /get_reward (plain vs "step_rewards": true).
 # Scalar and step runs alternate (ROUNDS times) so load drift on a shared machine hits both alike.
 set -euo pipefail
@@ -20,7 +21,9 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 if [ -z "${REWARD_BIN:-}" ]; then swift build -c release --product reward >/dev/null; fi
 REWARD=${REWARD_BIN:-.build/release/reward}
-python3 scripts/bench/make_prm_payloads.py --out "$OUT/payloads" --per-request $PER_REQUEST --requests 8 |
+DATA=${DATA:-gsm8k}
+python3 scripts/bench/make_prm_payloads.py --out "$OUT/payloads" --per-request $PER_REQUEST --requests 8 \
+  --data "../shared/data/process/processbench-$DATA.json" |
   tee "$OUT/summary.txt"
 echo "machine: $(nproc) cores; load average at start $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)" |
   tee -a "$OUT/summary.txt"
@@ -66,6 +69,6 @@ bench_model() {  # NAME MODEL
 }
 
 bench_model step-check step-check
-[ -d "$OUT/prm-head" ] || "$REWARD" prm train ../shared/data/process/processbench-gsm8k.json --output "$OUT/prm-head" --quiet
+[ -d "$OUT/prm-head" ] || "$REWARD" prm train ../shared/data/process/processbench-math.json --output "$OUT/prm-head" --quiet
 bench_model prm-head "$OUT/prm-head"
 echo "load average at end $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/summary.txt"
