@@ -33,11 +33,19 @@ wait_for() {
   echo "no server at $1" >&2; return 1
 }
 
-run_wrk() {  # VARIANT PATH LABEL → items/s on stdout
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # the server's user + system CPU, in clock ticks
+
+run_wrk() {  # VARIANT PATH LABEL SERVER_PID → "items/s server-CPU-ms-per-item" on stdout
+  local before after
+  before=$(cpu_ticks "$4")
   PAYLOAD_DIR="$OUT/payloads/$1" PAYLOAD_COUNT=8 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency \
     -s scripts/bench/post_payloads.lua "http://127.0.0.1:$PORT$2" >"$OUT/$3.txt" 2>&1
-  awk -v per=$PER_REQUEST '/Requests\/sec/ {printf "%.0f", $2 * per} /Non-2xx/ {print " NON-2XX " $4 > "/dev/stderr"}' \
-    "$OUT/$3.txt"
+  after=$(cpu_ticks "$4")
+  awk -v per=$PER_REQUEST -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {requests = $1}
+    /Requests\/sec/ {rps = $2}
+    /Non-2xx/ {print " NON-2XX " $4 > "/dev/stderr"}
+    END {printf "%.0f %.3f", rps * per, requests > 0 ? 1000 * ticks / hz / (requests * per) : 0}' "$OUT/$3.txt"
 }
 
 bench_model() {  # NAME MODEL
@@ -51,18 +59,23 @@ bench_model() {  # NAME MODEL
   for endpoint in v1 or; do
     local path=/v1/rewards
     [ $endpoint = or ] && path=/get_reward
-    local scalar_sum=0 steps_sum=0 scalar_all="" steps_all=""
+    local scalar_all="" steps_all="" scalar_cpu="" steps_cpu=""
     for round in $(seq "$ROUNDS"); do
       local s t
-      s=$(run_wrk "$endpoint-scalar" $path "$name-$endpoint-scalar-$round")
-      t=$(run_wrk "$endpoint-steps" $path "$name-$endpoint-steps-$round")
-      scalar_sum=$((scalar_sum + s)); steps_sum=$((steps_sum + t))
-      scalar_all="$scalar_all $s"; steps_all="$steps_all $t"
+      s=$(run_wrk "$endpoint-scalar" $path "$name-$endpoint-scalar-$round" $server)
+      t=$(run_wrk "$endpoint-steps" $path "$name-$endpoint-steps-$round" $server)
+      scalar_all="$scalar_all ${s% *}"; steps_all="$steps_all ${t% *}"
+      scalar_cpu="$scalar_cpu ${s#* }"; steps_cpu="$steps_cpu ${t#* }"
     done
-    awk -v n="$name" -v e="$path" -v a="$scalar_sum" -v b="$steps_sum" -v r="$ROUNDS" -v sa="$scalar_all" \
-      -v sb="$steps_all" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
-        printf "%-10s %-12s scalar %7.0f items/s [%s ]  with steps %7.0f items/s [%s ]  overhead %5.1f%%  (load %s)\n",
-          n, e, a / r, sa, b / r, sb, 100 * (a - b) / a, load }' | tee -a "$OUT/summary.txt"
+    # Throughput (wall) swings with the machine's load; the server's CPU time per item is the
+    # steadier measure of what step rewards cost.
+    awk -v n="$name" -v e="$path" -v sa="$scalar_all" -v sb="$steps_all" -v ca="$scalar_cpu" -v cb="$steps_cpu" \
+      -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'function mean(list,   parts, k, total) {
+        k = split(list, parts, " "); total = 0; for (i = 1; i <= k; i++) total += parts[i]; return total / k }
+      BEGIN {
+        printf "%-10s %-12s items/s scalar %6.0f [%s ] steps %6.0f [%s ] (%+5.1f%%)  server CPU ms/item scalar %.3f [%s ] steps %.3f [%s ] (%+5.1f%%)  load %s\n",
+          n, e, mean(sa), sa, mean(sb), sb, 100 * (mean(sb) - mean(sa)) / mean(sa),
+          mean(ca), ca, mean(cb), cb, 100 * (mean(cb) - mean(ca)) / mean(ca), load }' | tee -a "$OUT/summary.txt"
   done
   kill -TERM $server 2>/dev/null || true
   wait $server 2>/dev/null || true
