@@ -45,7 +45,7 @@ run_wrk() {  # VARIANT PATH LABEL SERVER_PID → "items/s server-CPU-ms-per-item
     /requests in/ {requests = $1}
     /Requests\/sec/ {rps = $2}
     /Non-2xx/ {print " NON-2XX " $4 > "/dev/stderr"}
-    END {printf "%.0f %.3f", rps * per, requests > 0 ? 1000 * ticks / hz / (requests * per) : 0}' "$OUT/$3.txt"
+    END {printf "%.0f %.3f", rps * per, (requests > 0 ? 1000 * ticks / hz / (requests * per) : 0)}' "$OUT/$3.txt"
 }
 
 bench_model() {  # NAME MODEL
