@@ -118,7 +118,8 @@ let package = Package(
       name: "RewardSpecTests",
       dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
     .testTarget(
-      name: "RewardJudgeTests", dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardTestSupport"]),
+      name: "RewardJudgeTests",
+      dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardEval", "RewardData", "RewardTestSupport"]),
     // Seeded mutation fuzzing of the record reader, spec loader and math/format rules (issue 16).
     .testTarget(
       name: "RewardFuzzTests",
@@ -137,7 +138,7 @@ let package = Package(
     .testTarget(
       name: "RewardServerTests",
       dependencies: [
-        "RewardServer", "RewardRemote", "RewardData", "RewardEval", "RewardJudge", "RewardEngine",
+        "RewardServer", "RewardRemote", "RewardData", "RewardEval", "RewardJudge", "RewardEngine", "RewardTestSupport",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ]),

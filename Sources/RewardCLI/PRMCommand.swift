@@ -6,6 +6,7 @@ import RewardData
 import RewardEval
 import RewardFeatures
 import RewardHeads
+import RewardJudge
 import RewardRules
 import RewardSpec
 
@@ -15,14 +16,15 @@ struct PRMCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "prm",
     abstract: "Process reward models: step scores, ProcessBench evaluation, step rewards for RL.",
-    subcommands: [PRMTrainCommand.self, PRMEvalCommand.self, PRMScoreCommand.self])
+    subcommands: [PRMTrainCommand.self, PRMEvalCommand.self, PRMScoreCommand.self, PRMBestOfNCommand.self])
 }
 
 /// Which PRM `--model` names: the rule checker, a trivial baseline, or a PRM checkpoint.
 enum PRMModelReference {
   static let help = """
     step-check (the arithmetic checker), always-correct or always-first (baselines), a PRM \
-    checkpoint directory from `reward prm train`, or any other model `reward score` accepts (scalar only).
+    checkpoint directory from `reward prm train`, a judge file with `mode: prm-critic` or `mode: prm-logprob` \
+    (generative PRMs), or any other model `reward score` accepts (scalar only).
     """
 
   static func load(_ reference: String, splitter: StepSplitter, aggregation: StepAggregation) throws
@@ -192,10 +194,14 @@ struct PRMEvalCommand: AsyncParsableCommand {
   @Option(help: "Fixed step threshold τ.")
   var threshold: Double?
 
+  @Option(help: "Evaluate only the first N solutions of each file (generative PRMs are slow).")
+  var limit: Int?
+
   @Flag(help: "Print the report as JSON.")
   var json = false
 
   func validate() throws {
+    if let limit, limit < 1 { throw ValidationError("--limit: expected a positive number, found \(limit)") }
     if let calibration, tests.contains(calibration) {
       throw ValidationError("--calibration '\(calibration)' is also a test file; choose τ on other data")
     }
@@ -208,27 +214,30 @@ struct PRMEvalCommand: AsyncParsableCommand {
     var tau = threshold ?? savedThreshold ?? 0.5
     var source = threshold != nil ? "--threshold" : savedThreshold != nil ? "checkpoint/default" : "default 0.5"
     if let calibration {
-      let traces = try reader.read(calibration, format: .processBench)
-      let scores = try await ProcessBenchEvaluation.stepScores(of: prm, on: traces)
+      let traces = try read(calibration, reader)
+      let outputs = try await ProcessBenchEvaluation.outputs(of: prm, on: traces)
       tau =
-        ProcessBenchEvaluation.calibrateThreshold(stepScores: scores, labels: traces.map { $0.firstError ?? -1 })
+        ProcessBenchEvaluation.calibrateThreshold(outputs: outputs, labels: traces.map { $0.firstError ?? -1 })
         .threshold
       source = calibration
     }
     var reports: [ProcessBenchReport] = []
     for test in tests {
-      let traces = try reader.read(test, format: .processBench)
+      let traces = try read(test, reader)
       let started = Date()
-      let scores = try await ProcessBenchEvaluation.stepScores(of: prm, on: traces)
+      let outputs = try await ProcessBenchEvaluation.outputs(of: prm, on: traces)
       let seconds = Date().timeIntervalSince(started)
       let stepCount = traces.reduce(0) { $0 + $1.steps.count }
       reports.append(
         ProcessBenchReport(
           model: model, testFile: test, calibrationFile: calibration, threshold: tau,
           score: ProcessBenchEvaluation.score(
-            stepScores: scores, labels: traces.map { $0.firstError ?? -1 }, threshold: tau),
-          stepAUROC: ProcessBenchEvaluation.stepAUROC(stepScores: scores, stepLabels: traces.map(\.labels)),
+            outputs: outputs, labels: traces.map { $0.firstError ?? -1 }, threshold: tau),
+          stepAUROC: ProcessBenchEvaluation.stepAUROC(outputs: outputs, stepLabels: traces.map(\.labels)),
           stepsPerSecond: seconds > 0 ? Double(stepCount) / seconds : nil))
+    }
+    if let judge = prm as? any JudgeModel {
+      FileHandle.standardError.write(Data((judge.ledger.summary.text + "\n").utf8))
     }
     if json {
       print(PrettyJSON.format(.array(reports.map(\.json))))
@@ -249,8 +258,94 @@ struct PRMEvalCommand: AsyncParsableCommand {
       print(
         "\((report.testFile as NSString).lastPathComponent): of \(s.erroneousCount) erroneous solutions, "
           + "\(s.predictedTooEarly) flagged too early, \(s.predictedTooLate) too late, \(s.predictedNoError) not at all"
+          + (s.unparseable > 0 ? "; \(s.unparseable) solutions had no readable answer (counted as misses)" : "")
       )
     }
+  }
+}
+
+struct PRMBestOfNCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "best-of-n",
+    abstract: "PRM-guided best-of-N on labelled GSM8K groups, per step aggregation, against outcome models.",
+    discussion: """
+      Builds the gsm8k-bon groups of `reward eval --benchmark gsm8k-bon` from a GSM8K file, scores \
+      every response's steps once with --model, and reports best-of-n accuracy when responses are \
+      ranked by each aggregation (min, last, product, mean, softmin), beside each --outcome model \
+      (scalar rewards), majority vote over final answers, a random pick and the oracle.
+      """)
+
+  @Argument(help: "GSM8K JSON Lines file (question, answer ending '#### N').")
+  var file: String
+
+  @Option(help: ArgumentHelp(stringLiteral: PRMModelReference.help))
+  var model: String
+
+  @Option(help: "Step splitter for responses: blank-lines, lines (GSM8K solutions), step-markers, tag:TAG, regex:P.")
+  var splitter = "lines"
+
+  @Option(help: "Comma-separated step aggregations to compare.")
+  var aggregations = "min,last,product,mean,softmin"
+
+  @Option(help: "An outcome (scalar) reward model to compare with; repeatable.")
+  var outcome: [String] = []
+
+  @Option(help: "Use the first N problems.")
+  var limit: Int?
+
+  @Option(help: "Random subsets per n.")
+  var subsets = 32
+
+  @Option(help: "Seed of the group construction and the subsets.")
+  var seed: UInt64 = 0
+
+  func run() async throws {
+    let aggregates = try aggregations.split(separator: ",").map { try StepAggregation.parse(String($0)) }
+    let split = try StepSplitter.parse(splitter)
+    let (prm, _) = try PRMModelReference.load(model, splitter: split, aggregation: .min)
+    let groups = try GSM8KGroups.read(file, limit: limit, seed: seed)
+    let started = Date()
+    let stepScores = try await PRMBestOfN.stepScores(of: prm, groups: groups)
+    let seconds = Date().timeIntervalSince(started)
+    var rows: [(String, BestOfN.Curve)] = []
+    for aggregate in aggregates {
+      if let curve = PRMBestOfN.curve(
+        groups: groups, stepScores: stepScores, aggregation: aggregate, subsets: subsets, seed: seed)
+      {
+        rows.append(("\(model) [\(aggregate)]", curve))
+      }
+    }
+    for reference in outcome {
+      let scorer = BatchScorer(model: try ModelLoader.load(reference))
+      if let curve = try await BestOfN.evaluate(groups, scorer: scorer, subsets: subsets, seed: seed).curve {
+        rows.append(("\(reference) [outcome]", curve))
+      }
+    }
+    let responses = groups.reduce(0) { $0 + $1.responses.count }
+    let unscored = stepScores.joined().filter { $0 == nil }.count
+    print(
+      "\(groups.count) groups, \(responses) responses; PRM step scoring \(format(seconds, 1)) s"
+        + (unscored > 0 ? "; \(unscored) responses without a readable answer (ranked last)" : ""))
+    guard let reference = rows.first?.1, let last = reference.points.last else { return }
+    let sizes = [1, 2, 4, last.n].filter { n in reference.points.contains { $0.n == n } }
+    let unique = sizes.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+    print(
+      "ranker".padding(toLength: 44, withPad: " ", startingAt: 0) + unique.map { "best-of-\($0)".leftPad(11) }.joined())
+    func line(_ name: String, _ value: (BestOfN.Point) -> Double, curve: BestOfN.Curve) {
+      let cells = unique.map { n in curve.points.first { $0.n == n }.map { format(100 * value($0), 1) } ?? "—" }
+      print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + cells.map { $0.leftPad(11) }.joined())
+    }
+    for (name, curve) in rows { line(name, \.model, curve: curve) }
+    line("majority vote", \.majority, curve: reference)
+    line("random", \.random, curve: reference)
+    line("oracle", \.oracle, curve: reference)
+  }
+}
+
+extension PRMEvalCommand {
+  func read(_ path: String, _ reader: StepTraceReader) throws -> [StepTrace] {
+    let traces = try reader.read(path, format: .processBench)
+    return limit.map { Array(traces.prefix($0)) } ?? traces
   }
 }
 
@@ -298,30 +393,12 @@ struct PRMScoreCommand: AsyncParsableCommand {
     let shape = try StepShapingKind.parse(shaping)
     let (prm, _) = try PRMModelReference.load(model, splitter: split, aggregation: aggregate)
     let file = try InputFile.read(input)
-    let records = try ScoredStepRecords.read(file)
+    let records = try StepRewardRecords.read(file)
     let rewards = try await prm.score(records.map(\.candidate))
     var text = ""
-    for (record, reward) in zip(records, rewards) {
-      var object = record.object
-      if object["response"] == nil { object["response"] = .string(record.candidate.response) }
-      var steps = reward.steps ?? []
-      var values = shape.apply(steps.map(\.score))
-      if let outcomeField {
-        guard let outcome = object[outcomeField]?.doubleValue else {
-          throw InputError(
-            .missingField, at: record.location.field(outcomeField), "expected a number (the outcome reward)")
-        }
-        values = StepShaping.mix(values, outcome: outcome, processWeight: processWeight)
-      }
-      for k in steps.indices { steps[k].score = values[k] }
-      object["reward"] = .double(reward.value)
-      object["step_rewards"] = .array(
-        steps.map { step in
-          [
-            "index": .int(Int64(step.index)), "start": .int(Int64(step.start)), "end": .int(Int64(step.end)),
-            "reward": .double(step.score),
-          ]
-        })
+    for object in try StepRewardRecords.output(
+      records, rewards: rewards, shaping: shape, outcomeField: outcomeField, processWeight: processWeight)
+    {
       text += JSONValue.object(object).jsonText + "\n"
     }
     if let output {
@@ -329,62 +406,6 @@ struct PRMScoreCommand: AsyncParsableCommand {
     } else {
       FileHandle.standardOutput.write(Data(text.utf8))
     }
-  }
-}
-
-/// The records `reward prm score` reads: a prompt and a response or a `steps` list.
-enum ScoredStepRecords {
-  struct Record {
-    var object: JSONObject
-    var candidate: Candidate
-    var location: SourceLocation
-  }
-
-  static func read(_ file: InputFile) throws(InputError) -> [Record] {
-    var records: [Record] = []
-    var line = 0
-    for raw in file.bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-      line += 1
-      guard raw.contains(where: { ![0x20, 0x09, 0x0D].contains($0) }) else { continue }
-      let location = SourceLocation(file: file.path, line: line)
-      let value: JSONValue
-      do {
-        value = try JSONParser.parse(bytes: Array(raw), startLine: line)
-      } catch {
-        throw InputError(.malformedJSON, at: location, error.message)
-      }
-      guard let object = value.objectValue else {
-        throw InputError(.wrongType, at: location, "expected a JSON object, found \(value.typeName)")
-      }
-      let promptKey = ["prompt", "problem", "question"].first { object[$0] != nil }
-      guard let promptKey else {
-        throw InputError(
-          .missingField, at: location.field("prompt"), "expected a string in 'prompt', 'problem' or 'question'")
-      }
-      guard let prompt = object[promptKey]?.stringValue else {
-        throw InputError(
-          .wrongType, at: location.field(promptKey),
-          "expected a string, found \(object[promptKey]?.typeName ?? "nothing")")
-      }
-      var metadata = JSONObject()
-      var response: String
-      if let listed = object["steps"] {
-        guard let items = listed.arrayValue, !items.isEmpty, items.allSatisfy({ $0.stringValue != nil }) else {
-          throw InputError(.wrongType, at: location.field("steps"), "expected a non-empty list of strings")
-        }
-        metadata["steps"] = listed
-        response = object["response"]?.stringValue ?? StepSplitter.join(items.compactMap(\.stringValue)).text
-      } else if let text = object["response"]?.stringValue {
-        response = text
-      } else {
-        throw InputError(.missingField, at: location.field("response"), "expected a string (or a 'steps' list)")
-      }
-      records.append(
-        Record(
-          object: object, candidate: Candidate(prompt: [.user(prompt)], response: response, metadata: metadata),
-          location: location))
-    }
-    return records
   }
 }
 

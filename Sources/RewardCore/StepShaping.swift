@@ -82,3 +82,33 @@ public enum StepShapingKind: Sendable, Equatable, CustomStringConvertible {
     }
   }
 }
+
+/// Step rewards as every front-end writes them (`reward prm score`, the server), so the same
+/// reward gives the same numbers everywhere: `[{index, start, end, reward}]`, offsets in Unicode
+/// scalars (`end` exclusive), `reward` after shaping and the optional outcome mix.
+public enum StepRewardOutput {
+  /// The step rewards of `reward`, shaped; nil when the model gave no steps. With `outcome`, the
+  /// outcome is added on the last step after shaping (α = `processWeight` on the process part).
+  public static func shaped(
+    _ reward: Reward, shaping: StepShapingKind, outcome: Double? = nil, processWeight: Double = 1
+  ) -> [StepScore]? {
+    guard var steps = reward.steps else { return nil }
+    var values = shaping.apply(steps.map(\.score))
+    if let outcome { values = StepShaping.mix(values, outcome: outcome, processWeight: processWeight) }
+    for k in steps.indices { steps[k].score = values[k] }
+    return steps
+  }
+
+  /// The JSON list; `offset` is added to every start and end (the server's `/get_reward` gives
+  /// offsets into the whole query, whose response starts after the prompt).
+  public static func json(_ steps: [StepScore], offset: Int = 0) -> JSONValue {
+    .array(
+      steps.map { step in
+        .object(
+          JSONObject([
+            ("index", .int(Int64(step.index))), ("start", .int(Int64(step.start + offset))),
+            ("end", .int(Int64(step.end + offset))), ("reward", .double(step.score)),
+          ]))
+      })
+  }
+}

@@ -253,3 +253,15 @@ extension Candidate {
     return splitter.split(response)
   }
 }
+
+extension Reward {
+  /// The component in which a PRM that names the first wrong step directly (a generative critic)
+  /// reports it: the step index, −1 for "no error". ProcessBench evaluation uses it as the
+  /// prediction instead of thresholding step scores.
+  public static let firstErrorComponent = "first_error"
+
+  /// The predicted first wrong step when the model reports one (`first_error`).
+  public var predictedFirstError: Int? {
+    components.first { $0.name == Self.firstErrorComponent }.map { Int($0.value) }
+  }
+}

@@ -16,14 +16,27 @@ public struct ProcessBenchScore: Sendable, Equatable {
   public var predictedTooEarly = 0
   public var predictedTooLate = 0
   public var predictedNoError = 0
+  /// Solutions the model gave no prediction for (a generative critic's unreadable answer): each
+  /// counts as a miss on its side, as in ProcessBench's own evaluation.
+  public var unparseable = 0
 
   /// Scores predictions against labels (both −1 or a step index), in the same order.
   public init(labels: [Int], predictions: [Int]) {
+    self.init(labels: labels, predictions: predictions.map { Optional($0) })
+  }
+
+  /// As above; a nil prediction (no answer) never matches and is counted in `unparseable`.
+  public init(labels: [Int], predictions: [Int?]) {
     precondition(labels.count == predictions.count, "one prediction per label")
     var erroneousHits = 0
     var correctHits = 0
     var erroneous = 0
-    for (label, predicted) in zip(labels, predictions) {
+    for (label, prediction) in zip(labels, predictions) {
+      guard let predicted = prediction else {
+        unparseable += 1
+        if label >= 0 { erroneous += 1 }
+        continue
+      }
       if label >= 0 {
         erroneous += 1
         if predicted == label {
@@ -137,6 +150,89 @@ public enum ProcessBenchEvaluation {
   }
 }
 
+/// What a PRM said about one solution: step scores (thresholded at τ), possibly a first error it
+/// names directly (a generative critic's answer, the `first_error` component; it wins over the
+/// scores), or nothing readable.
+public struct PRMOutput: Sendable, Equatable {
+  public var stepScores: [Double]?
+  public var firstError: Int?
+
+  public init(stepScores: [Double]?, firstError: Int? = nil) {
+    self.stepScores = stepScores
+    self.firstError = firstError
+  }
+
+  /// The predicted first wrong step at `threshold`; nil when the model gave no answer.
+  public func prediction(threshold: Double) -> Int? {
+    if let firstError { return firstError }
+    return stepScores.map { ProcessBenchEvaluation.firstError($0, threshold: threshold) }
+  }
+}
+
+extension ProcessBenchEvaluation {
+  /// Each trace's output from `model`. A reward with NaN value and no steps is an unreadable
+  /// answer (kept, to be counted as a miss); a reward without steps from a model that does give
+  /// numbers means the model is not a PRM, which is an error.
+  public static func outputs(of model: any RewardModel, on traces: [StepTrace], batchSize: Int = 64)
+    async throws -> [PRMOutput]
+  {
+    var result: [PRMOutput] = []
+    result.reserveCapacity(traces.count)
+    for start in stride(from: 0, to: traces.count, by: batchSize) {
+      let batch = Array(traces[start..<min(traces.count, start + batchSize)])
+      let rewards = try await model.score(batch.map(candidate))
+      for (trace, reward) in zip(batch, rewards) {
+        guard let steps = reward.steps else {
+          guard reward.value.isNaN else {
+            throw ConfigurationError("\(model.name) gives no step scores; a process reward model is needed")
+          }
+          result.append(PRMOutput(stepScores: nil))
+          continue
+        }
+        guard steps.count == trace.steps.count else {
+          throw ConfigurationError(
+            "\(trace.location): \(model.name) scored \(steps.count) steps, the record has \(trace.steps.count)")
+        }
+        result.append(PRMOutput(stepScores: steps.map(\.score), firstError: reward.predictedFirstError))
+      }
+    }
+    return result
+  }
+
+  public static func score(outputs: [PRMOutput], labels: [Int], threshold: Double) -> ProcessBenchScore {
+    ProcessBenchScore(labels: labels, predictions: outputs.map { $0.prediction(threshold: threshold) })
+  }
+
+  /// τ maximising F1 over the outputs (as `calibrateThreshold(stepScores:labels:)`); outputs with
+  /// a direct prediction or none are scored as they are at every τ.
+  public static func calibrateThreshold(outputs: [PRMOutput], labels: [Int], maximumCandidates: Int = 400)
+    -> (threshold: Double, score: ProcessBenchScore)
+  {
+    let distinct = Array(Set(outputs.compactMap { $0.firstError == nil ? $0.stepScores : nil }.joined())).sorted()
+    var candidates: [Double] = [(distinct.first ?? 0) - 1]
+    if distinct.count > 1 {
+      let stride = max(1, (distinct.count - 1) / maximumCandidates)
+      for i in Swift.stride(from: 0, to: distinct.count - 1, by: stride) {
+        candidates.append((distinct[i] + distinct[i + 1]) / 2)
+      }
+    }
+    if let last = distinct.last { candidates.append(last + 1) }
+    if distinct.isEmpty { candidates = [0.5] }  // nothing to threshold: any τ gives the same score
+    var best = (threshold: candidates[0], score: score(outputs: outputs, labels: labels, threshold: candidates[0]))
+    for threshold in candidates.dropFirst() {
+      let candidate = score(outputs: outputs, labels: labels, threshold: threshold)
+      if candidate.f1 > best.score.f1 { best = (threshold, candidate) }
+    }
+    return best
+  }
+
+  /// Step AUROC over the outputs that have step scores.
+  public static func stepAUROC(outputs: [PRMOutput], stepLabels: [[Double?]]) -> Double? {
+    let pairs = zip(outputs, stepLabels).compactMap { output, labels in output.stepScores.map { ($0, labels) } }
+    return stepAUROC(stepScores: pairs.map(\.0), stepLabels: pairs.map(\.1))
+  }
+}
+
 /// One PRM's results on one test set, with the threshold it was given and where τ came from.
 public struct ProcessBenchReport: Sendable {
   public var model: String
@@ -174,6 +270,7 @@ public struct ProcessBenchReport: Sendable {
     object["erroneous_predicted_too_early"] = .int(Int64(score.predictedTooEarly))
     object["erroneous_predicted_too_late"] = .int(Int64(score.predictedTooLate))
     object["erroneous_predicted_no_error"] = .int(Int64(score.predictedNoError))
+    object["unparseable"] = .int(Int64(score.unparseable))
     object["step_auroc"] = stepAUROC.map { .double($0) } ?? .null
     if let stepsPerSecond { object["steps_per_second"] = .double(stepsPerSecond) }
     return .object(object)

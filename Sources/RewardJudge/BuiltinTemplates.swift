@@ -6,10 +6,11 @@ import RewardCore
 public enum BuiltinTemplates {
   public static let names = [
     "pointwise", "pairwise", "arena-hard", "prometheus-absolute", "prometheus-relative", "listwise",
-    "principle", "spct-principles", "spct-critique", "rm-r1", "tools",
+    "principle", "spct-principles", "spct-critique", "rm-r1", "tools", "processbench-critique", "prm-step",
   ]
 
   public static func named(_ name: String) throws(JudgeConfigurationError) -> JudgeTemplate {
+    if let process = ProcessJudgeTemplates.byName[name] { return process }
     guard let (system, user) = texts[name] else {
       throw JudgeConfigurationError(
         field: "template", "no built-in template '\(name)' (built-in: \(names.joined(separator: ", ")))")

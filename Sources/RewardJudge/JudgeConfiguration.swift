@@ -9,6 +9,10 @@ public typealias JudgeEngineFactory = @Sendable (JSONValue, String) throws -> an
 /// The judge protocols a judge file or `kind: judge` component can name in `mode:`.
 public enum JudgeMode: String, Sendable, CaseIterable {
   case pointwise, pairwise, listwise, spct, reasoning, principle, tools
+  /// Generative process reward models (docs/PROCESS_REWARDS.md): ProcessBench's critic, and the
+  /// per-step "+/−" log-probability protocol.
+  case prmCritic = "prm-critic"
+  case prmLogprob = "prm-logprob"
 }
 
 /// A judge built from a judge file or spec component: the model, the run ledger, and its mode.
@@ -46,7 +50,7 @@ public enum JudgeConfiguration {
   public static let keys = [
     "name", "mode", "template", "template_file", "template_name", "principles_template", "verdict", "parser",
     "scale", "sampling", "order", "aggregate", "retries", "concurrency", "seed", "rubric", "principle", "samples",
-    "keep_top", "meta", "max_tool_turns", "engine", "cache",
+    "keep_top", "meta", "max_tool_turns", "engine", "cache", "splitter", "aggregation",
   ]
 
   /// Whether a YAML/JSON file is a judge file (a top-level `mode:`) rather than a reward spec.
@@ -93,8 +97,9 @@ public enum JudgeConfiguration {
     let mode = try keys.choice("mode", JudgeMode.self, default: nil)!
     let name = try keys.string("name") ?? "judge:\(mode.rawValue)"
     var settings = JudgeSettings()
-    settings.sampling = try sampling(&keys)
-    settings.retries = try keys.int("retries", default: 1, range: 0...10)
+    let processSamples = mode == .prmCritic ? try keys.int("samples", default: 1, range: 1...64) : 1
+    settings.sampling = try sampling(&keys, defaults: processSampling(mode, samples: processSamples))
+    settings.retries = try keys.int("retries", default: mode.isProcessReward ? 0 : 1, range: 0...10)
     settings.concurrency = try keys.int("concurrency", default: 8, range: 1...1024)
     settings.seed = UInt64(try keys.int("seed", default: 0, range: 0...Int.max))
     let ledger = JudgeLedger()
@@ -116,7 +121,9 @@ public enum JudgeConfiguration {
       guard bounds.0 < bounds.1 else { throw keys.error("scale", "expected [low, high] with low < high") }
       scale = bounds.0...bounds.1
     }
-    let samples = try keys.int("samples", default: 4, range: 1...64)
+    let samples = mode == .prmCritic ? processSamples : try keys.int("samples", default: 4, range: 1...64)
+    let splitter = try processSplitter(&keys, mode: mode)
+    let aggregation = try processAggregation(&keys, mode: mode)
     let keepTop = try keys.optionalInt("keep_top", range: 1...64)
     let metaPath = try keys.string("meta")
     let maxToolTurns = try keys.int("max_tool_turns", default: 3, range: 0...16)
@@ -166,6 +173,20 @@ public enum JudgeConfiguration {
           name: name, engine: engine, template: template, format: format, settings: settings, extras: extras,
           ledger: ledger),
         ledger: ledger, pairwise: nil)
+    case .prmCritic:
+      return LoadedJudge(
+        mode: mode,
+        model: ProcessCriticJudge(
+          name: name, engine: engine, template: template, samples: samples, splitter: splitter, settings: settings,
+          ledger: ledger),
+        ledger: ledger, pairwise: nil)
+    case .prmLogprob:
+      return LoadedJudge(
+        mode: mode,
+        model: StepLogprobJudge(
+          name: name, engine: engine, template: template, splitter: splitter, aggregation: aggregation,
+          settings: settings, ledger: ledger),
+        ledger: ledger, pairwise: nil)
     case .spct:
       let meta = try metaPath.map { path in
         let resolved = path.hasPrefix("/") ? path : directory + "/" + path
@@ -192,6 +213,8 @@ public enum JudgeConfiguration {
     case .reasoning: "rm-r1"
     case .tools: "tools"
     case .spct: key == "principles_template" ? "spct-principles" : "spct-critique"
+    case .prmCritic: "processbench-critique"
+    case .prmLogprob: "prm-step"
     }
   }
 
@@ -251,6 +274,8 @@ public enum JudgeConfiguration {
     case .pairwise, .reasoning: (provided, required) = (PairwiseJudge.providedVariables, ["answer_a", "answer_b"])
     case .listwise, .principle: (provided, required) = (ListwiseJudge.providedVariables, ["responses"])
     case .spct: (provided, required) = (SPCTJudge.providedVariables, ["responses"])
+    case .prmCritic: (provided, required) = (ProcessCriticJudge.providedVariables, ["tagged_response"])
+    case .prmLogprob: (provided, required) = (StepLogprobJudge.providedVariables, ["solution"])
     }
     do {
       try template.validate(provided: provided, required: required, field: keys.path(field))
@@ -266,16 +291,16 @@ public enum JudgeConfiguration {
     }
   }
 
-  static func sampling(_ keys: inout JudgeKeys) throws -> SamplingParameters {
-    var sampling = SamplingParameters(temperature: 0, maxTokens: 1024)
+  static func sampling(_ keys: inout JudgeKeys, defaults: SamplingParameters? = nil) throws -> SamplingParameters {
+    var sampling = defaults ?? SamplingParameters(temperature: 0, maxTokens: 1024)
     guard let value = keys.value("sampling") else { return sampling }
     guard let object = value.objectValue else { throw keys.error("sampling", "expected a mapping") }
     var inner = JudgeKeys(object: object, prefix: keys.path("sampling"))
     sampling.temperature = try inner.double("temperature") ?? sampling.temperature
-    sampling.topP = try inner.double("top_p")
+    sampling.topP = try inner.double("top_p") ?? sampling.topP
     sampling.maxTokens = try inner.optionalInt("max_tokens", range: 1...1_000_000) ?? sampling.maxTokens
-    sampling.seed = try inner.optionalInt("seed", range: 0...Int.max)
-    sampling.topLogprobs = try inner.optionalInt("top_logprobs", range: 0...20)
+    sampling.seed = try inner.optionalInt("seed", range: 0...Int.max) ?? sampling.seed
+    sampling.topLogprobs = try inner.optionalInt("top_logprobs", range: 0...20) ?? sampling.topLogprobs
     sampling.stop = try inner.stringList("stop")
     sampling.responseFormat = inner.value("response_format")
     sampling.grammar = try inner.string("grammar")

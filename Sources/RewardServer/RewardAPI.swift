@@ -14,7 +14,9 @@ struct RewardAPI: Sendable {
 
   /// `POST /get_reward`, as OpenRLHF's remote reward model server and its trainer
   /// (`remote_rm_fn`) speak it: `{"query": [str], "prompts": [str]|null, "labels": [str]|null}` →
-  /// `{"rewards": [float], "scores": [float], "extra_logs": {component: [float]}}`.
+  /// `{"rewards": [float], "scores": [float], "extra_logs": {component: [float]}}`. With
+  /// `"step_rewards": true` (an extension) also `"step_rewards": [[{index, start, end, reward}] | null]`,
+  /// offsets into each query.
   func getReward(_ body: FieldReader) async throws -> JSONValue {
     let queries = try body.strings("query")
     let prompts = try body.value("prompts") == nil ? nil : body.strings("prompts")
@@ -24,6 +26,10 @@ struct RewardAPI: Sendable {
         throw APIError.badRequest(key, "has \(count) entries but 'query' has \(queries.count); they must match")
       }
     }
+    let stepRequest = try StepRewardRequest(body, includeByDefault: false)
+    // Where each response starts in its query (Unicode scalars), so step offsets point into the
+    // query the trainer tokenised.
+    var responseOffsets = [Int](repeating: 0, count: queries.count)
     let candidates = queries.indices.map { index in
       let query = queries[index]
       var candidate = Candidate(prompt: [], response: query, reference: labels?[index] ?? nil)
@@ -35,6 +41,7 @@ struct RewardAPI: Sendable {
         candidate.prompt = Candidate.prompt(text: prompt)
         if Self.hasBytePrefix(query, prompt) {
           candidate.response = String(Substring(query.utf8.dropFirst(prompt.utf8.count)))
+          if stepRequest.include { responseOffsets[index] = prompt.unicodeScalars.count }
         }
       }
       return candidate
@@ -42,8 +49,14 @@ struct RewardAPI: Sendable {
     let rewards = try await queue.score(candidates)
     metrics.itemsScored(endpoint: "/get_reward", count: rewards.count)
     let values = JSONValue.array(rewards.map { .double($0.value) })
-    return .object(
-      JSONObject([("rewards", values), ("scores", values), ("extra_logs", .object(Self.extraLogs(rewards)))]))
+    var response = JSONObject([
+      ("rewards", values), ("scores", values), ("extra_logs", .object(Self.extraLogs(rewards))),
+    ])
+    if stepRequest.include {
+      response["step_rewards"] = .array(
+        rewards.indices.map { index in stepRequest.json(rewards[index], offset: responseOffsets[index]) ?? .null })
+    }
+    return .object(response)
   }
 
   /// Whether `text` starts with `prefix` byte for byte (memcmp: the generic `starts(with:)` on
@@ -86,10 +99,13 @@ struct RewardAPI: Sendable {
 
   // MARK: RewardKit
 
-  /// `POST /v1/rewards`: `{"items": [...]}` → `{"model", "results": [{reward, components, error?}]}`.
-  /// An invalid item gets its own `error` (and `reward: null`); the others are still scored, together.
+  /// `POST /v1/rewards`: `{"items": [...], "step_rewards"?, "step_shaping"?}` →
+  /// `{"model", "results": [{reward, components, step_rewards?, error?}]}`. An invalid item gets its
+  /// own `error` (and `reward: null`); the others are still scored, together. `step_rewards` is
+  /// there for models that score steps (unless the request says `"step_rewards": false`).
   func rewards(_ body: FieldReader) async throws -> JSONValue {
     let items = try body.array("items")
+    let stepRequest = try StepRewardRequest(body, includeByDefault: true)
     var parsed: [Result<Candidate, APIError>] = []
     for (index, item) in items.enumerated() {
       let path = "items[\(index)]"
@@ -106,7 +122,12 @@ struct RewardAPI: Sendable {
     let results: [JSONValue] = parsed.map { item in
       switch item {
       case .success:
-        return Self.json(next.next()!)
+        let reward = next.next()!
+        guard let steps = stepRequest.json(reward), case .object(var object) = Self.json(reward) else {
+          return Self.json(reward)
+        }
+        object["step_rewards"] = steps
+        return .object(object)
       case .failure(let error):
         metrics.error("invalid_item")
         return .object(JSONObject([("reward", .null), ("components", .object(JSONObject())), ("error", error.json)]))

@@ -4,6 +4,7 @@ import RewardHeads
 import RewardJudge
 import RewardLM
 import RewardRemote
+import RewardRules
 
 /// One kind of thing `--model` can name, and how to load it. A source answers nil for a
 /// reference it does not recognise, so the next source is tried.
@@ -74,6 +75,17 @@ extension ModelSource {
     return judge.pairwise ?? judge.model
   }
 
+  /// The arithmetic step checker, a process reward model with step scores (min aggregation):
+  /// `step-check`, or `step-check:SPLITTER` (`step-check:lines`, `step-check:tag:ки`).
+  public static let stepCheck = ModelSource(
+    name: "step-check", summary: "step-check[:SPLITTER] (the arithmetic step checker)"
+  ) { reference in
+    guard reference == "step-check" || reference.hasPrefix("step-check:") else { return nil }
+    let splitter = try StepSplitter.parse(
+      reference == "step-check" ? "blank-lines" : String(reference.dropFirst("step-check:".count)))
+    return StepCheckModel(splitter: splitter, aggregation: .min)
+  }
+
   /// A reward spec file (YAML or JSON), whose components may be checkpoints.
   public static let spec = ModelSource(name: "spec", summary: "a reward spec file (.yaml, .yml, .json)") {
     reference in
@@ -95,8 +107,11 @@ public struct ModelLoader: Sendable {
     self.sources = sources
   }
 
-  /// Remote URLs, sequence-classification LMs, checkpoint directories, judge files, spec files.
-  public static let standard = ModelLoader(sources: [.remote, .languageModel, .checkpoint, .judge, .spec])
+  /// Remote URLs, the step checker, sequence-classification LMs, checkpoint directories, judge
+  /// files, spec files.
+  public static let standard = ModelLoader(sources: [
+    .remote, .stepCheck, .languageModel, .checkpoint, .judge, .spec,
+  ])
 
   /// This loader with `source` tried before the others (so it can claim references they would).
   public func adding(_ source: ModelSource) -> ModelLoader {

@@ -1,5 +1,6 @@
 import Foundation
 import RewardCore
+import RewardTestSupport
 import Testing
 
 /// `reward prm score` and `reward prm eval` through the real binary.
@@ -58,5 +59,32 @@ struct PRMCheckpointCLITests {
       ["score", "--model", directory, "-"], stdin: #"{"prompt": "q", "response": "a\n\nb"}"# + "\n")
     #expect(scored.status == 0, "\(scored.stderr)")
     #expect(scored.stdout.contains("\"reward\""), "\(scored.stdout)")
+  }
+}
+
+/// `reward prm eval` with a generative critic (judge file, `mode: prm-critic`) on the real
+/// llama-server that scripts/test.sh starts; skipped without it. Checks the wiring end to end:
+/// the report is printed and every solution is either predicted or counted as unreadable.
+struct PRMGenerativeCLITests {
+  static let engineURL = ProcessInfo.processInfo.environment["REWARDKIT_LLAMA_URL"]
+
+  @Test(.enabled(if: engineURL != nil, "REWARDKIT_LLAMA_URL is not set (scripts/test.sh starts llama-server)"))
+  func criticJudgeFileEvaluatesOnProcessBench() throws {
+    let directory = NSTemporaryDirectory() + "rewardkit-prm-critic-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let judge = directory + "/critic.yaml"
+    try """
+    mode: prm-critic
+    sampling: {max_tokens: 48}
+    engine: {base_url: "\(Self.engineURL!)", model: smollm2}
+    """.write(toFile: judge, atomically: true, encoding: .utf8)
+    let data = SharedData.path("data/process/processbench-gsm8k.json")
+    let result = try RewardBinary.run(["prm", "eval", "--model", judge, "--limit", "2", "--json", data])
+    #expect(result.status == 0, "\(result.stderr)")
+    let report = try #require(JSONParser.parse(result.stdout).arrayValue?.first?.objectValue)
+    let counted = (report["erroneous"]?.doubleValue ?? 0) + (report["correct"]?.doubleValue ?? 0)
+    #expect(counted == 2)
+    #expect(result.stderr.contains("judge: 2 items"), "\(result.stderr)")
   }
 }

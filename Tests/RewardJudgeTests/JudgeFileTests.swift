@@ -167,7 +167,8 @@ import Testing
     #expect(
       throws: SpecError(
         path: "components[0].mode",
-        "unknown mode 'listwize' (expected one of pointwise, pairwise, listwise, spct, reasoning, principle, tools)")
+        "unknown mode 'listwize' (expected one of pointwise, pairwise, listwise, spct, reasoning, principle, tools, "
+          + "prm-critic, prm-logprob)")
     ) {
       try RewardSpecLoader.load(text: spec, registry: registry)
     }

@@ -57,7 +57,8 @@ import Testing
       reference.hasPrefix("custom:") ? Constant(name: reference) : nil
     }
     let loader = ModelLoader.standard.adding(custom)
-    #expect(loader.sources.map(\.name) == ["custom", "remote", "language model", "checkpoint", "judge", "spec"])
+    #expect(
+      loader.sources.map(\.name) == ["custom", "remote", "step-check", "language model", "checkpoint", "judge", "spec"])
     let model = try loader.loadRewardModel("custom:small")
     #expect(model.name == "custom:small")
     #expect(try await model.score([Candidate(prompt: [.user("p")], response: "r")]).map(\.value) == [7])
