@@ -20,6 +20,8 @@ public struct DecoderFeaturizer: Featurizer {
   public static let defaultTokenBudget = 512
   /// Names how candidates become tokens, so vectors made another way are never reused.
   public static let textScheme = "chat-template prompt+response, response head and prompt end v1"
+  /// Bumped when the cache's keys change meaning (v2: keyed by token ids), so old files are not read.
+  static let cacheVersion = "tokens-v2"
 
   /// The backbone as given: a known name ("smollm2") or a model path (made absolute).
   public let backbone: String
@@ -52,7 +54,9 @@ public struct DecoderFeaturizer: Featurizer {
     self.pooling = pooling
     self.tokenBudget = tokenBudget
     if let cacheDirectory {
-      let settings = EmbeddingKey([Self.textScheme, String(layer), pooling.rawValue, String(tokenBudget)])
+      let settings = EmbeddingKey([
+        Self.textScheme, Self.cacheVersion, String(layer), pooling.rawValue, String(tokenBudget),
+      ])
       let name = "\(fingerprint)-lm-\(String(settings.high, radix: 16)).embeddings"
       cache = try EmbeddingCache(
         path: (cacheDirectory as NSString).appendingPathComponent(name), dimension: language.model.config.hiddenSize)
@@ -116,8 +120,18 @@ public struct DecoderFeaturizer: Featurizer {
     return ResponseTokenization.fit(split, maxTokens: tokenBudget).tokens.all
   }
 
-  func cacheKey(for candidate: Candidate) -> EmbeddingKey {
-    EmbeddingKey(candidate.prompt.flatMap { [$0.role.rawValue, $0.content] } + ["\u{0}response", candidate.response])
+  /// The cache key is the token ids the model reads, not the candidate's text: a change in how a
+  /// candidate becomes tokens (chat template, tokenizer, truncation) must not reuse vectors computed
+  /// from other tokens. (Keyed by text, two builds that rendered prompts differently once shared
+  /// one cache file and mixed their vectors without a warning.)
+  func cacheKey(for tokens: [TokenID]) -> EmbeddingKey {
+    var text = ""
+    text.reserveCapacity(tokens.count * 6)
+    for id in tokens {
+      text += String(id)
+      text += ","
+    }
+    return EmbeddingKey(["tokens", text])
   }
 
   public func features(for candidates: [Candidate]) async throws -> [FeatureVector] {
@@ -130,8 +144,10 @@ public struct DecoderFeaturizer: Featurizer {
     var results = [[Float]](repeating: [], count: candidates.count)
     var pending: [EmbeddingKey: [Int]] = [:]
     var order: [(key: EmbeddingKey, candidate: Int)] = []
+    var sequences: [[TokenID]] = []
     for (index, candidate) in candidates.enumerated() {
-      let key = cacheKey(for: candidate)
+      let ids = try tokens(for: candidate)
+      let key = cacheKey(for: ids)
       if let vector = cache?.lookup(key) {
         results[index] = vector
       } else if pending[key] != nil {
@@ -139,9 +155,9 @@ public struct DecoderFeaturizer: Featurizer {
       } else {
         pending[key] = [index]
         order.append((key, index))
+        sequences.append(ids)
       }
     }
-    let sequences = try order.map { try tokens(for: candidates[$0.candidate]) }
     let model = language.model
     let (layer, pooling) = (self.layer, self.pooling)
     let vectors = try NativeLanguageModel.inPasses(sequences) {

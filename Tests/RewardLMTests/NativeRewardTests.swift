@@ -156,6 +156,28 @@ struct PlainRenderer: ConversationRenderer {
     }
   }
 
+  /// The cache is keyed by the tokens the model reads: a featurizer that renders candidates
+  /// differently (here: no chat template) sharing the cache file never gets the other's vectors.
+  @Test func cacheIsKeyedByTokensNotText() async throws {
+    let directory = NSTemporaryDirectory() + "rewardlm-cache-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let candidates = [Candidate(prompt: [.user("Name a colour")], response: "Blue.")]
+    func featurizer(_ renderer: (any ConversationRenderer)?) throws -> DecoderFeaturizer {
+      try DecoderFeaturizer(
+        language: try Self.tiny("llama", renderer: renderer), backbone: "tiny-llama", fingerprint: "same",
+        layer: 2, pooling: .lastToken, tokenBudget: 64, cacheDirectory: directory)
+    }
+    let templated = try featurizer(PlainRenderer())
+    let plain = try featurizer(nil)
+    #expect(try templated.tokens(for: candidates[0]) != plain.tokens(for: candidates[0]))
+    let first = try await templated.features(for: candidates)
+    let second = try await plain.features(for: candidates)
+    #expect(first != second)
+    let expected = try plain.language.model.pooledHiddenStates(
+      [try plain.tokens(for: candidates[0])], layer: 2, pooling: .lastToken)[0]
+    #expect(second[0].values == expected)
+  }
+
   @Test func loaderRecognisesLanguageModels() throws {
     #expect(LanguageModelLoader.isLanguageModel(LMFixtures.path("gguf/tiny-llama-q8_0.gguf")))
     #expect(LanguageModelLoader.isLanguageModel(LMFixtures.path("tiny/llama")))
