@@ -115,8 +115,15 @@ if [[ " $parts " == *" heads "* ]]; then
     echo "train-$feature-armo-alpaca $reward train $work/data/train-alpaca.jsonl --allow-empty --head armo $ratings $backbone --out $work/$feature-armo-alpaca" \
       | parallel_jobs
     echo "## $feature: evaluate"
+    # One `reward eval` per model, in turn within a data set's job: each LM featurizer snapshots
+    # the embedding cache when it is loaded, so models evaluated in one process would each
+    # featurize every text again; in turn, the second and third models read the first's features.
     for name in $datasets; do
-      echo "eval-$feature-$name $reward eval --model $work/$feature-bt-hh --model $work/$feature-bt-alpaca --model $work/$feature-armo-alpaca ${common[*]} $(eval_args "$name") >$out/$feature-$name.json"
+      command=""
+      for model in bt-hh bt-alpaca armo-alpaca; do
+        command+="$reward eval --model $work/$feature-$model ${common[*]} $(eval_args "$name") >$out/$feature-$model-$name.json && "
+      done
+      echo "eval-$feature-$name ${command% && }"
     done | parallel_jobs
     models+=" $feature"
   done
@@ -140,10 +147,10 @@ out, datasets, groups = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 columns, rows = [], {}
 for group in groups:
     for name in datasets:
-        path = os.path.join(out, "%s-%s.json" % (group, name))
-        if not os.path.exists(path) or os.path.getsize(path) == 0:
-            continue
-        for model in json.load(open(path))["models"]:
+        paths = [os.path.join(out, "%s-%s.json" % (group, name))] if group == "implicit" else [
+            os.path.join(out, "%s-%s-%s.json" % (group, model, name)) for model in ("bt-hh", "bt-alpaca", "armo-alpaca")]
+        reports = [json.load(open(p)) for p in paths if os.path.exists(p) and os.path.getsize(p) > 0]
+        for model in [m for report in reports for m in report["models"]]:
             label = "%s %s" % (group, os.path.basename(model["model"]).replace(group + "-", "")) \
                 if group != "implicit" else os.path.basename(model["model"]).replace(".yaml", "")
             if label not in columns:
