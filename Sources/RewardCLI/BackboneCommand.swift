@@ -106,17 +106,7 @@ struct BackboneInfoCommand: AsyncParsableCommand {
       "max_length": .int(Int64(encoder.maxLength)),
       "fingerprint": .string(try ModelFingerprint.of(directory: directory)),
     ]
-    if json {
-      // Schema in docs/JSON.md: the same fields, with the version and command first.
-      let versioned: [(key: String, value: JSONValue)] = [("schema_version", 1), ("command", "backbone info")]
-      print(JSONValue.object(JSONObject(versioned + info.objectValue!.entries)).jsonText)
-      return
-    }
-    for (key, value) in info.objectValue!.entries {
-      let text = value.stringValue ?? value.jsonText
-      print(
-        "\(key.replacingOccurrences(of: "_", with: " ")):".padding(toLength: 19, withPad: " ", startingAt: 0) + text)
-    }
+    printInfo(info)
   }
 }
 
@@ -139,12 +129,19 @@ extension BackboneInfoCommand {
       "chat_template": .bool(try file.string("tokenizer.chat_template") != nil),
       "tensors": .int(Int64(file.tensors.count)), "file_bytes": .int(Int64(bytes)),
     ]
+    printInfo(info)
+  }
+
+  /// The `--json` object (schema in docs/JSON.md: the same fields, with the version and command
+  /// first) or one aligned line per field.
+  func printInfo(_ info: JSONValue) {
+    let entries = info.objectValue?.entries ?? []
     if json {
       let versioned: [(key: String, value: JSONValue)] = [("schema_version", 1), ("command", "backbone info")]
-      print(JSONValue.object(JSONObject(versioned + info.objectValue!.entries)).jsonText)
+      print(JSONValue.object(JSONObject(versioned + entries)).jsonText)
       return
     }
-    for (key, value) in info.objectValue!.entries {
+    for (key, value) in entries {
       let text = value.stringValue ?? value.jsonText
       print(
         "\(key.replacingOccurrences(of: "_", with: " ")):".padding(toLength: 19, withPad: " ", startingAt: 0) + text)
