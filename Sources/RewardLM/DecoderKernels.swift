@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RewardTensor
 
@@ -37,6 +38,16 @@ enum DecoderKernels {
         let row = x + r * stride + column
         for i in 0..<b.count { row[i] += b[i] }
       }
+    }
+  }
+
+  /// Runs `body` over `count` items split into one contiguous range per BLAS thread: the
+  /// element-wise steps between two products would otherwise leave every core but one idle.
+  static func inParallel(count: Int, minimumPerWorker: Int = 16_384, _ body: @Sendable (Range<Int>) -> Void) {
+    let workers = max(1, min(BLAS.threadCount, count / minimumPerWorker))
+    guard workers > 1 else { return body(0..<count) }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      body(count * worker / workers..<count * (worker + 1) / workers)
     }
   }
 

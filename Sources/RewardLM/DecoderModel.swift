@@ -523,7 +523,13 @@ struct DecoderPass {
                 into: x.baseAddress!)
               layer.gate.apply(x.baseAddress!, rows: rows, into: g.baseAddress!, stride: i, scratch: &scratch)
               layer.up.apply(x.baseAddress!, rows: rows, into: u.baseAddress!, stride: i, scratch: &scratch)
-              DecoderKernels.siluGate(g.baseAddress!, up: u.baseAddress!, count: rows * i)
+              let (gateAddress, upAddress) = (Int(bitPattern: g.baseAddress!), Int(bitPattern: u.baseAddress!))
+              DecoderKernels.inParallel(count: rows * i) { range in
+                // Addresses, not pointers, cross into the workers (pointers are not Sendable).
+                let gate = UnsafeMutablePointer<Float>(bitPattern: gateAddress)! + range.lowerBound
+                let up = UnsafePointer<Float>(bitPattern: upAddress)! + range.lowerBound
+                DecoderKernels.siluGate(gate, up: up, count: range.count)
+              }
               layer.down.apply(
                 g.baseAddress!, rows: rows, into: r.baseAddress! + first * h, stride: h, accumulate: true,
                 scratch: &scratch)
