@@ -251,8 +251,15 @@ public struct DecoderModel: Sendable {
     return groups
   }
 
-  func runPass(_ sequences: [[TokenID]], capturing requested: Set<Int>) -> DecoderHiddenStates {
+  /// One pass over `sequences` (no split); the block sizes are parameters for the tests, which
+  /// check that the blocked products equal one product over everything.
+  func runPass(
+    _ sequences: [[TokenID]], capturing requested: Set<Int>, attentionBlock: Int = DecoderPass.attentionBlock,
+    chunkRows: Int = DecoderPass.chunkRows
+  ) -> DecoderHiddenStates {
     var pass = DecoderPass(model: self, sequences: sequences)
+    pass.attentionBlock = attentionBlock
+    pass.rowsPerChunk = chunkRows
     var captured: [Int: [Float]] = [:]
     if requested.contains(0) { captured[0] = pass.residual }
     for (index, layer) in layers.enumerated() {
@@ -406,6 +413,8 @@ struct DecoderPass {
   /// The residual stream, tokens × hidden.
   var residual: [Float]
   var scratch: [Float] = []
+  var attentionBlock = Self.attentionBlock
+  var rowsPerChunk = Self.chunkRows
   let cosines: [Float]
   let sines: [Float]
 
@@ -445,7 +454,7 @@ struct DecoderPass {
   /// Token rows per step of the projections and the MLP. Chunking bounds a pass's scratch (the
   /// MLP's gate and up values are the largest) to `chunkRows` rows however many tokens the pass
   /// holds, while every widened weight panel still feeds sgemm hundreds of rows.
-  static let chunkRows = 512
+  static let chunkRows = 256
 
   mutating func run(_ layer: DecoderLayer) {
     attention(layer)
@@ -459,7 +468,7 @@ struct DecoderPass {
     let (h, n) = (config.hiddenSize, tokenCount)
     let (qWidth, kvWidth) = (config.queryWidth, config.keyValueWidth)
     let stride = qWidth + 2 * kvWidth
-    let chunk = min(n, Self.chunkRows)
+    let chunk = min(n, rowsPerChunk)
     var qkv = [Float](repeating: 0, count: n * stride)
     var normed = [Float](repeating: 0, count: chunk * h)
     qkv.withUnsafeMutableBufferPointer { out in
@@ -508,7 +517,7 @@ struct DecoderPass {
   mutating func mlp(_ layer: DecoderLayer) {
     let config = model.config
     let (h, n, i) = (config.hiddenSize, tokenCount, config.intermediateSize)
-    let chunk = min(n, Self.chunkRows)
+    let chunk = min(n, rowsPerChunk)
     var normed = [Float](repeating: 0, count: chunk * h)
     var gate = [Float](repeating: 0, count: chunk * i)
     var up = [Float](repeating: 0, count: chunk * i)
@@ -590,7 +599,7 @@ struct DecoderPass {
     let group = config.headCount / config.keyValueHeadCount
     let scale = 1 / Float(d).squareRoot()
     let longest = lengths.max() ?? 0
-    let block = Self.attentionBlock
+    let block = attentionBlock
     var scores = [Float](repeating: 0, count: min(block, longest) * longest)
     scores.withUnsafeMutableBufferPointer { buffer in
       let s = buffer.baseAddress!
