@@ -52,12 +52,17 @@ EOF
 echo "## machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## model: $gguf ($(stat -c %s "$gguf") bytes), threads $threads"
 echo "### RewardKit (reward lm-bench, release)"
-/usr/bin/time -f "peak RSS %M KB" -o "$work/rss.txt" "$reward" lm-bench --model "$gguf" --ids-file "$work/ids.json" \
+"$reward" lm-bench --model "$gguf" --ids-file "$work/ids.json" \
   --shapes 1x256,8x256,1x512 --repeats "$repeats" --threads "$threads" | tee "$work/rewardkit.json"
-cat "$work/rss.txt"
+# Peak RSS per shape, each in a process of its own (one timed pass): what scoring that batch costs.
+for shape in 1x256 8x256 1x512; do
+  /usr/bin/time -f "%M" -o "$work/rss-$shape.txt" "$reward" lm-bench --model "$gguf" --ids-file "$work/ids.json" \
+    --shapes "$shape" --repeats 1 --threads "$threads" >/dev/null
+done
 if [ -n "$llama_bench" ]; then
   echo "### llama.cpp ($llama_bench -p 256,512 -n 0 -t $threads)"
-  "$llama_bench" -m "$gguf" -p 256,512 -n 0 -t "$threads" -r "$repeats" -o json 2>/dev/null > "$work/llama.json" || true
+  /usr/bin/time -f "%M" -o "$work/rss-llama.txt" \
+    "$llama_bench" -m "$gguf" -p 256,512 -n 0 -t "$threads" -r "$repeats" -o json 2>/dev/null > "$work/llama.json" || true
   "$python" -c "
 import json,sys
 for r in json.load(open('$work/llama.json')):
@@ -65,13 +70,13 @@ for r in json.load(open('$work/llama.json')):
 else
   echo "### llama.cpp: llama-bench not found under $cache/llama.cpp (scripts/llama-server.sh builds it)"
 fi
-echo "### transformers (scripts/bench_lm_transformers.py, float32 dequantised)"
+echo "### transformers (scripts/bench_lm_transformers.py, float32 dequantised; hidden states, then the causal LM)"
 HF_HUB_OFFLINE=1 "$python" scripts/bench_lm_transformers.py --threads "$threads" --repeats "$repeats" \
   --shapes 1x256,8x256,1x512 --ids-file "$work/ids.json" --gguf "$gguf" 2>/dev/null > "$work/transformers.json"
 "$python" -c "
 import json
 for r in json.load(open('$work/transformers.json'))['runs']:
-    print('%dx%d: %.1f tokens/s' % (r['batch'], r['length'], r['tokens_per_second']))"
+    print('%dx%d: %.1f tokens/s (causal LM with logits: %.1f)' % (r['batch'], r['length'], r['tokens_per_second'], r['causal_lm_tokens_per_second']))"
 echo "### summary"
 "$python" - "$work" "$(stat -c %s "$gguf")" <<'EOF'
 import json, sys, os, re
@@ -88,14 +93,24 @@ if os.path.exists(f"{work}/llama.txt"):
     for line in open(f"{work}/llama.txt"):
         m = re.match(r"pp(\d+): ([\d.]+)", line)
         if m: llama[int(m.group(1))] = float(m.group(2))
+report = json.load(open(f"{work}/rewardkit.json"))
+sgemm = report.get("sgemm_gflop_per_second")
 for shape, value in ours.items():
     tps = value["tokens_per_second"]
     length = int(shape.split("x")[1])
-    parts = [f"{shape}: RewardKit {tps:.0f} tokens/s"]
+    parts = [f"{shape}: RewardKit {tps:.0f} tokens/s ({value['gflop_per_second']:.0f} GFLOP/s)"]
     if shape in theirs: parts.append(f"transformers {theirs[shape]:.0f} ({tps / theirs[shape]:.2f}x)")
     if shape.startswith("1x") and length in llama: parts.append(f"llama.cpp pp{length} {llama[length]:.0f} ({tps / llama[length]:.2f}x)")
+    rss_file = f"{work}/rss-{shape}.txt"
+    if os.path.exists(rss_file):
+        rss = int(open(rss_file).read().split()[-1]) * 1024
+        parts.append(f"peak RSS {rss / 2**20:.0f} MiB = {rss / size:.2f}x the file")
     print(", ".join(parts))
-rss = int(open(f"{work}/rss.txt").read().split()[2]) * 1024
-print(f"peak RSS {rss / 2**20:.0f} MiB = {rss / size:.2f}x the {size / 2**20:.0f} MiB file")
+if sgemm:
+    print(f"sgemm ceiling: {sgemm:.0f} GFLOP/s with {report['threads']} threads on this machine "
+          "(the forward's FLOPs at that rate bound any float32 implementation)")
+if os.path.exists(f"{work}/rss-llama.txt"):
+    rss = int(open(f"{work}/rss-llama.txt").read().split()[-1]) * 1024
+    print(f"llama-bench peak RSS {rss / 2**20:.0f} MiB = {rss / size:.2f}x the file")
 EOF
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,7 +3,11 @@
 the reference side of RewardKit's LM prefill benchmark (issue 13; scripts/bench_lm.sh calls it).
 
 The model is the Q4_1 GGUF dequantised by transformers to float32 (what RewardKit compares
-against); one forward pass over whole sequences, no KV cache, no sampling. Prints one JSON object.
+against); one forward pass over whole sequences, no KV cache, no sampling. Two forwards per shape:
+`model.model(...)`, the decoder to its final hidden states (the same work as RewardKit's prefill,
+`tokens_per_second`), and the whole `*ForCausalLM` with logits for every token
+(`causal_lm_tokens_per_second`, which adds the LM head's vocabulary × hidden product per token).
+Prints one JSON object.
 
     HF_HUB_OFFLINE=1 ~/.cache/rewardkit/pyref/venv/bin/python scripts/bench_lm_transformers.py \
         [--threads 2] [--repeats 3] [--shapes 8x256,1x512] [--ids-file IDS.json] [--gguf FILE]
@@ -99,18 +103,24 @@ def main() -> None:
             rows = real_rows(tokenizer, batch, length)
         ids = torch.tensor(rows, dtype=torch.long)
         mask = torch.ones_like(ids)
-        with torch.inference_mode():
-            model(input_ids=ids, attention_mask=mask, use_cache=False)  # warm-up
-            times = []
-            for _ in range(args.repeats):
-                start = time.perf_counter()
-                model(input_ids=ids, attention_mask=mask, use_cache=False)
-                times.append(time.perf_counter() - start)
-        median = statistics.median(times)
+        def timed(forward) -> tuple[list[float], float]:
+            with torch.inference_mode():
+                forward()  # warm-up
+                times = []
+                for _ in range(args.repeats):
+                    start = time.perf_counter()
+                    forward()
+                    times.append(time.perf_counter() - start)
+            return times, statistics.median(times)
+
+        times, median = timed(lambda: model.model(input_ids=ids, attention_mask=mask, use_cache=False))
+        causal_times, causal_median = timed(lambda: model(input_ids=ids, attention_mask=mask, use_cache=False))
         runs.append({
             "batch": batch, "length": length, "tokens": batch * length,
             "seconds": [round(t, 4) for t in times], "median_seconds": round(median, 4),
             "tokens_per_second": round(batch * length / median, 1),
+            "causal_lm_seconds": [round(t, 4) for t in causal_times],
+            "causal_lm_tokens_per_second": round(batch * length / causal_median, 1),
         })
 
     print(json.dumps({

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RewardTensor
 
@@ -12,16 +13,7 @@ enum DecoderKernels {
   ) {
     for r in 0..<rows {
       let row = x + r * stride
-      var sum: Float = 0
-      var sum2: Float = 0
-      var i = 0
-      while i + 1 < width {
-        sum += row[i] * row[i]
-        sum2 += row[i + 1] * row[i + 1]
-        i += 2
-      }
-      if i < width { sum += row[i] * row[i] }
-      let scale = 1 / ((sum + sum2) / Float(width) + epsilon).squareRoot()
+      let scale = 1 / (VectorMath.squaredDeviation(row, width, mean: 0) / Float(width) + epsilon).squareRoot()
       for i in 0..<width { row[i] = weight[i] * (row[i] * scale) }
     }
   }
@@ -49,37 +41,57 @@ enum DecoderKernels {
     }
   }
 
-  /// silu(gate) · up, where each row holds `width` gate values then `width` up values; the result
-  /// overwrites the gate half.
-  static func siluGate(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-    for r in 0..<rows {
-      let gate = x + r * 2 * width
-      let up = gate + width
-      for i in 0..<width {
-        let g = gate[i]
-        // σ(g) from e^(−|g|) ≤ 1, so the exponential never overflows.
-        let e = VectorMath.exp(g >= 0 ? -g : g)
-        let sigmoid = g >= 0 ? 1 / (1 + e) : e / (1 + e)
-        gate[i] = g * sigmoid * up[i]
-      }
+  /// Runs `body` over `count` items split into one contiguous range per BLAS thread: the
+  /// element-wise steps between two products would otherwise leave every core but one idle.
+  static func inParallel(count: Int, minimumPerWorker: Int = 16_384, _ body: @Sendable (Range<Int>) -> Void) {
+    let workers = max(1, min(BLAS.threadCount, count / minimumPerWorker))
+    guard workers > 1 else { return body(0..<count) }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      body(count * worker / workers..<count * (worker + 1) / workers)
     }
   }
 
-  /// Softmax of row `i` of a causal score matrix over keys `start...i` (a sliding window starts
-  /// later than 0); the other entries become 0 so the product with V ignores them.
-  static func causalSoftmax(_ row: UnsafeMutablePointer<Float>, count: Int, start: Int, end: Int) {
-    var maximum = -Float.infinity
-    for j in start...end where row[j] > maximum { maximum = row[j] }
-    var total: Float = 0
-    for j in start...end {
-      let e = VectorMath.exp(row[j] - maximum)
-      row[j] = e
-      total += e
+  /// gate ← silu(gate) · up, element by element over `count` values. Branch-free (selects, an
+  /// inlined exp) so the loop vectorises.
+  static func siluGate(_ gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count {
+      let g = gate[i]
+      // σ(g) from e^(−|g|) ≤ 1, so the exponential never overflows.
+      let e = VectorMath.exp(g >= 0 ? -g : g)
+      let sigmoid = (g >= 0 ? 1 : e) / (1 + e)
+      gate[i] = g * sigmoid * up[i]
     }
-    let inverse = 1 / total
-    for j in 0..<start { row[j] = 0 }
-    for j in start...end { row[j] *= inverse }
-    for j in (end + 1)..<count { row[j] = 0 }
+  }
+
+  /// The largest of `count` ≥ 1 values, over four accumulators so the loop vectorises.
+  static func maximum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+    var maxima = (values[0], values[0], values[0], values[0])
+    var j = 0
+    while j + 4 <= count {
+      maxima.0 = values[j] > maxima.0 ? values[j] : maxima.0
+      maxima.1 = values[j + 1] > maxima.1 ? values[j + 1] : maxima.1
+      maxima.2 = values[j + 2] > maxima.2 ? values[j + 2] : maxima.2
+      maxima.3 = values[j + 3] > maxima.3 ? values[j + 3] : maxima.3
+      j += 4
+    }
+    while j < count {
+      maxima.0 = values[j] > maxima.0 ? values[j] : maxima.0
+      j += 1
+    }
+    return max(max(maxima.0, maxima.1), max(maxima.2, maxima.3))
+  }
+
+  /// Softmax of row `i` of a causal score matrix over keys `start...end` (a sliding window starts
+  /// later than 0); the other entries up to `count` become 0 so the product with V ignores them.
+  static func causalSoftmax(_ row: UnsafeMutablePointer<Float>, count: Int, start: Int, end: Int) {
+    let values = row + start
+    let width = end - start + 1
+    let maximum = Self.maximum(values, count: width)
+    for j in 0..<width { values[j] = VectorMath.exp(values[j] - maximum) }
+    let inverse = 1 / VectorMath.sum(values, width)
+    for j in 0..<width { values[j] *= inverse }
+    if start > 0 { row.update(repeating: 0, count: start) }
+    if end + 1 < count { (row + end + 1).update(repeating: 0, count: count - end - 1) }
   }
 }
 

@@ -223,7 +223,43 @@ public struct DecoderModel: Sendable {
       throw LanguageModelError(
         file: source, "hidden-state layer \(bad) does not exist (0 = embeddings … \(config.layerCount) = final)")
     }
+    var result = DecoderHiddenStates(layers: Dictionary(uniqueKeysWithValues: requested.map { ($0, []) }), final: [])
+    for group in Self.passGroups(sequences.map(\.count)) {
+      let states = runPass(Array(sequences[group]), capturing: requested)
+      result.final += states.final
+      for (layer, matrices) in states.layers { result.layers[layer]! += matrices }
+    }
+    return result
+  }
+
+  /// Consecutive sequences packed into passes of at most `DecoderPass.chunkRows` tokens (a longer
+  /// sequence is a pass of its own). Sequences never see each other, so the split changes no
+  /// number; it bounds a pass's activations whatever the batch, while every widened weight panel
+  /// still multiplies hundreds of rows.
+  static func passGroups(_ lengths: [Int]) -> [Range<Int>] {
+    var groups: [Range<Int>] = []
+    var start = 0
+    var tokens = 0
+    for (index, length) in lengths.enumerated() {
+      if index > start && tokens + length > DecoderPass.chunkRows {
+        groups.append(start..<index)
+        (start, tokens) = (index, 0)
+      }
+      tokens += length
+    }
+    if start < lengths.count { groups.append(start..<lengths.count) }
+    return groups
+  }
+
+  /// One pass over `sequences` (no split); the block sizes are parameters for the tests, which
+  /// check that the blocked products equal one product over everything.
+  func runPass(
+    _ sequences: [[TokenID]], capturing requested: Set<Int>, attentionBlock: Int = DecoderPass.attentionBlock,
+    chunkRows: Int = DecoderPass.chunkRows
+  ) -> DecoderHiddenStates {
     var pass = DecoderPass(model: self, sequences: sequences)
+    pass.attentionBlock = attentionBlock
+    pass.rowsPerChunk = chunkRows
     var captured: [Int: [Float]] = [:]
     if requested.contains(0) { captured[0] = pass.residual }
     for (index, layer) in layers.enumerated() {
@@ -254,52 +290,43 @@ public struct DecoderModel: Sendable {
     return out
   }
 
-  /// log p(sequence[t] | sequence[<t]) for t in `from[i]..<count` of each sequence (t ≥ 1),
-  /// log-softmax accumulated in Float64. Logits are made a block of rows at a time, so a long
-  /// sequence over a large vocabulary never holds all its logits at once.
+  /// log p(sequence[t] | sequence[<t]) for t in `from[i]..<count` of each sequence (t ≥ 1).
+  /// The log-softmax runs online over the LM head's panels (a running maximum and a Float64 sum
+  /// of exponentials per row), so no row's logits over the whole vocabulary are ever held, and
+  /// each panel of the head is widened once for up to `DecoderPass.chunkRows` scored tokens.
   public func tokenLogProbabilities(_ sequences: [[TokenID]], from starts: [Int]? = nil) throws(LanguageModelError)
     -> [[Double]]
   {
+    guard let head = outputHead else {
+      throw LanguageModelError(file: source, "this checkpoint has no LM head (a sequence-classification model)")
+    }
     let states = try hiddenStates(sequences)
-    var results: [[Double]] = []
+    let h = config.hiddenSize
+    // Every scored position: its sequence, the hidden-state row that predicts it, the target token.
+    var positions: [(sequence: Int, row: Int, target: Int)] = []
     for (index, sequence) in sequences.enumerated() {
-      let first = max(1, starts?[index] ?? 1)
-      guard first < sequence.count else {
-        results.append([])
-        continue
+      for t in max(1, starts?[index] ?? 1)..<max(1, sequence.count) {
+        positions.append((index, t - 1, Int(sequence[t])))
       }
-      let hidden = states.final[index]
-      var values: [Double] = []
-      values.reserveCapacity(sequence.count - first)
-      let block = 64
-      var t = first
-      while t < sequence.count {
-        let end = min(sequence.count, t + block)
-        // Row t − 1 of the hidden states predicts token t.
-        let rows = Matrix(
-          rows: end - t, columns: hidden.columns,
-          values: Array(hidden.values[(t - 1) * hidden.columns..<(end - 1) * hidden.columns]))
-        let logits = try self.logits(rows)
-        for r in 0..<rows.rows {
-          values.append(Self.logSoftmax(logits, row: r, at: Int(sequence[t + r])))
+    }
+    var results = sequences.map { _ in [Double]() }
+    var scratch: [Float] = []
+    for first in stride(from: 0, to: positions.count, by: DecoderPass.chunkRows) {
+      let block = positions[first..<min(positions.count, first + DecoderPass.chunkRows)]
+      var rows = [Float](repeating: 0, count: block.count * h)
+      for (r, position) in block.enumerated() {
+        let hidden = states.final[position.sequence]
+        for c in 0..<h { rows[r * h + c] = hidden.values[position.row * h + c] }
+      }
+      var softmax = block.map { OnlineLogSoftmax(target: $0.target) }
+      rows.withUnsafeBufferPointer { x in
+        head.forEachPanelProduct(input: x.baseAddress!, inputRows: block.count, scratch: &scratch) { panel, logits in
+          for r in softmax.indices { softmax[r].add(logits + r * panel.count, columns: panel) }
         }
-        t = end
       }
-      results.append(values)
+      for (position, state) in zip(block, softmax) { results[position.sequence].append(state.logProbability) }
     }
     return results
-  }
-
-  /// log softmax(row)[index] with the sum in Float64.
-  static func logSoftmax(_ logits: Matrix, row: Int, at index: Int) -> Double {
-    logits.values.withUnsafeBufferPointer { buffer in
-      let values = buffer.baseAddress! + row * logits.columns
-      var maximum = -Float.infinity
-      for j in 0..<logits.columns where values[j] > maximum { maximum = values[j] }
-      var total = 0.0
-      for j in 0..<logits.columns { total += Foundation.exp(Double(values[j] - maximum)) }
-      return Double(values[index] - maximum) - Foundation.log(total)
-    }
   }
 
   /// The score head at each sequence's last token that is not `pad_token_id` (transformers'
@@ -351,6 +378,32 @@ public struct DecoderModel: Sendable {
   }
 }
 
+/// log softmax(logits)[target] for one row whose logits arrive a panel of columns at a time.
+struct OnlineLogSoftmax {
+  let target: Int
+  var maximum = -Float.infinity
+  /// Σ exp(logit − maximum) over the columns seen so far.
+  var sum = 0.0
+  var targetLogit = -Float.infinity
+
+  init(target: Int) { self.target = target }
+
+  /// Takes the logits of `columns` (overwritten with scratch values).
+  mutating func add(_ logits: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+    let count = columns.count
+    if columns.contains(target) { targetLogit = logits[target - columns.lowerBound] }
+    let panelMaximum = DecoderKernels.maximum(logits, count: count)
+    if panelMaximum > maximum {
+      sum *= Foundation.exp(Double(maximum - panelMaximum))
+      maximum = panelMaximum
+    }
+    for j in 0..<count { logits[j] = VectorMath.exp(logits[j] - maximum) }
+    sum += Double(VectorMath.sum(logits, count))
+  }
+
+  var logProbability: Double { Double(targetLogit - maximum) - Foundation.log(sum) }
+}
+
 /// The state of one forward pass over packed sequences.
 struct DecoderPass {
   let model: DecoderModel
@@ -360,6 +413,8 @@ struct DecoderPass {
   /// The residual stream, tokens × hidden.
   var residual: [Float]
   var scratch: [Float] = []
+  var attentionBlock = Self.attentionBlock
+  var rowsPerChunk = Self.chunkRows
   let cosines: [Float]
   let sines: [Float]
 
@@ -396,39 +451,59 @@ struct DecoderPass {
     }
   }
 
+  /// Token rows per step of the projections and the MLP. Chunking bounds a pass's scratch (the
+  /// MLP's gate and up values are the largest) to `chunkRows` rows however many tokens the pass
+  /// holds, while every widened weight panel still feeds sgemm hundreds of rows.
+  static let chunkRows = 256
+
   mutating func run(_ layer: DecoderLayer) {
+    attention(layer)
+    mlp(layer)
+  }
+
+  /// residual += attention(RMSNorm(residual)): q, k and v for every token (attention needs all
+  /// keys), then causal attention by query block, then the output projection.
+  mutating func attention(_ layer: DecoderLayer) {
     let config = model.config
     let (h, n) = (config.hiddenSize, tokenCount)
     let (qWidth, kvWidth) = (config.queryWidth, config.keyValueWidth)
     let stride = qWidth + 2 * kvWidth
-    var normed = DecoderKernels.rmsNormalized(
-      residual, rows: n, width: h, weight: layer.attentionNorm, epsilon: config.rmsNormEpsilon)
+    let chunk = min(n, rowsPerChunk)
     var qkv = [Float](repeating: 0, count: n * stride)
-    var context = [Float](repeating: 0, count: n * qWidth)
-    normed.withUnsafeBufferPointer { x in
-      qkv.withUnsafeMutableBufferPointer { out in
-        let o = out.baseAddress!
-        layer.query.apply(x.baseAddress!, rows: n, into: o, stride: stride, column: 0, scratch: &scratch)
-        layer.key.apply(x.baseAddress!, rows: n, into: o, stride: stride, column: qWidth, scratch: &scratch)
-        layer.value.apply(x.baseAddress!, rows: n, into: o, stride: stride, column: qWidth + kvWidth, scratch: &scratch)
-        if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
-          for token in 0..<n {
-            let row = o + token * stride
-            queryNorm.withUnsafeBufferPointer { w in
-              DecoderKernels.rmsNormalize(
-                row, rows: config.headCount, width: config.headSize, stride: config.headSize, weight: w.baseAddress!,
-                epsilon: config.rmsNormEpsilon)
-            }
-            keyNorm.withUnsafeBufferPointer { w in
-              DecoderKernels.rmsNormalize(
-                row + qWidth, rows: config.keyValueHeadCount, width: config.headSize, stride: config.headSize,
-                weight: w.baseAddress!, epsilon: config.rmsNormEpsilon)
-            }
+    var normed = [Float](repeating: 0, count: chunk * h)
+    qkv.withUnsafeMutableBufferPointer { out in
+      let o = out.baseAddress!
+      normed.withUnsafeMutableBufferPointer { x in
+        for first in Swift.stride(from: 0, to: n, by: chunk) {
+          let rows = min(chunk, n - first)
+          normalize(rows: first..<first + rows, weight: layer.attentionNorm, into: x.baseAddress!)
+          let target = o + first * stride
+          layer.query.apply(x.baseAddress!, rows: rows, into: target, stride: stride, column: 0, scratch: &scratch)
+          layer.key.apply(x.baseAddress!, rows: rows, into: target, stride: stride, column: qWidth, scratch: &scratch)
+          layer.value.apply(
+            x.baseAddress!, rows: rows, into: target, stride: stride, column: qWidth + kvWidth, scratch: &scratch)
+        }
+      }
+      if let queryNorm = layer.queryNorm, let keyNorm = layer.keyNorm {
+        for token in 0..<n {
+          let row = o + token * stride
+          queryNorm.withUnsafeBufferPointer { w in
+            DecoderKernels.rmsNormalize(
+              row, rows: config.headCount, width: config.headSize, stride: config.headSize, weight: w.baseAddress!,
+              epsilon: config.rmsNormEpsilon)
+          }
+          keyNorm.withUnsafeBufferPointer { w in
+            DecoderKernels.rmsNormalize(
+              row + qWidth, rows: config.keyValueHeadCount, width: config.headSize, stride: config.headSize,
+              weight: w.baseAddress!, epsilon: config.rmsNormEpsilon)
           }
         }
-        applyRotary(o, stride: stride)
-        context.withUnsafeMutableBufferPointer { c in attend(o, stride: stride, into: c.baseAddress!) }
       }
+      applyRotary(o, stride: stride)
+    }
+    var context = [Float](repeating: 0, count: n * qWidth)
+    qkv.withUnsafeBufferPointer { q in
+      context.withUnsafeMutableBufferPointer { c in attend(q.baseAddress!, stride: stride, into: c.baseAddress!) }
     }
     context.withUnsafeBufferPointer { c in
       residual.withUnsafeMutableBufferPointer { r in
@@ -436,29 +511,60 @@ struct DecoderPass {
           c.baseAddress!, rows: n, into: r.baseAddress!, stride: h, accumulate: true, scratch: &scratch)
       }
     }
-    normed = DecoderKernels.rmsNormalized(
-      residual, rows: n, width: h, weight: layer.mlpNorm, epsilon: config.rmsNormEpsilon)
-    let i = config.intermediateSize
-    var gateUp = [Float](repeating: 0, count: n * 2 * i)
-    normed.withUnsafeBufferPointer { x in
-      gateUp.withUnsafeMutableBufferPointer { g in
-        layer.gate.apply(x.baseAddress!, rows: n, into: g.baseAddress!, stride: 2 * i, column: 0, scratch: &scratch)
-        layer.up.apply(x.baseAddress!, rows: n, into: g.baseAddress!, stride: 2 * i, column: i, scratch: &scratch)
-        DecoderKernels.siluGate(g.baseAddress!, rows: n, width: i)
+  }
+
+  /// residual += down(silu(gate(x)) · up(x)) with x = RMSNorm(residual), a chunk of rows at a time.
+  mutating func mlp(_ layer: DecoderLayer) {
+    let config = model.config
+    let (h, n, i) = (config.hiddenSize, tokenCount, config.intermediateSize)
+    let chunk = min(n, rowsPerChunk)
+    var normed = [Float](repeating: 0, count: chunk * h)
+    var gate = [Float](repeating: 0, count: chunk * i)
+    var up = [Float](repeating: 0, count: chunk * i)
+    normed.withUnsafeMutableBufferPointer { x in
+      gate.withUnsafeMutableBufferPointer { g in
+        up.withUnsafeMutableBufferPointer { u in
+          residual.withUnsafeMutableBufferPointer { r in
+            for first in Swift.stride(from: 0, to: n, by: chunk) {
+              let rows = min(chunk, n - first)
+              Self.normalize(
+                rows: first..<first + rows, of: r.baseAddress!, weight: layer.mlpNorm, config: config,
+                into: x.baseAddress!)
+              layer.gate.apply(x.baseAddress!, rows: rows, into: g.baseAddress!, stride: i, scratch: &scratch)
+              layer.up.apply(x.baseAddress!, rows: rows, into: u.baseAddress!, stride: i, scratch: &scratch)
+              let (gateAddress, upAddress) = (Int(bitPattern: g.baseAddress!), Int(bitPattern: u.baseAddress!))
+              DecoderKernels.inParallel(count: rows * i) { range in
+                // Addresses, not pointers, cross into the workers (pointers are not Sendable).
+                let gate = UnsafeMutablePointer<Float>(bitPattern: gateAddress)! + range.lowerBound
+                let up = UnsafePointer<Float>(bitPattern: upAddress)! + range.lowerBound
+                DecoderKernels.siluGate(gate, up: up, count: range.count)
+              }
+              layer.down.apply(
+                g.baseAddress!, rows: rows, into: r.baseAddress! + first * h, stride: h, accumulate: true,
+                scratch: &scratch)
+            }
+          }
+        }
       }
     }
-    // The gated values sit in the first half of each 2·i row: the down projection reads them with
-    // a row stride of 2·i, which `linear` does not take, so compact them first.
-    var activated = [Float](repeating: 0, count: n * i)
-    gateUp.withUnsafeBufferPointer { g in
-      activated.withUnsafeMutableBufferPointer { a in
-        for r in 0..<n { (a.baseAddress! + r * i).update(from: g.baseAddress! + r * 2 * i, count: i) }
-      }
+  }
+
+  /// RMSNorm of residual rows `rows` into `destination` (rows.count × hidden).
+  func normalize(rows: Range<Int>, weight: [Float], into destination: UnsafeMutablePointer<Float>) {
+    residual.withUnsafeBufferPointer { r in
+      Self.normalize(rows: rows, of: r.baseAddress!, weight: weight, config: model.config, into: destination)
     }
-    activated.withUnsafeBufferPointer { a in
-      residual.withUnsafeMutableBufferPointer { r in
-        layer.down.apply(a.baseAddress!, rows: n, into: r.baseAddress!, stride: h, accumulate: true, scratch: &scratch)
-      }
+  }
+
+  static func normalize(
+    rows: Range<Int>, of residual: UnsafePointer<Float>, weight: [Float], config: DecoderConfig,
+    into destination: UnsafeMutablePointer<Float>
+  ) {
+    let h = config.hiddenSize
+    destination.update(from: residual + rows.lowerBound * h, count: rows.count * h)
+    weight.withUnsafeBufferPointer { w in
+      DecoderKernels.rmsNormalize(
+        destination, rows: rows.count, width: h, stride: h, weight: w.baseAddress!, epsilon: config.rmsNormEpsilon)
     }
   }
 
@@ -479,34 +585,50 @@ struct DecoderPass {
     }
   }
 
-  /// Causal grouped-query attention, per sequence and head: scores = q·kᵀ/√d (one sgemm),
-  /// softmax over keys up to the query (inside the sliding window), then scores·v (one sgemm).
-  func attend(_ qkv: UnsafeMutablePointer<Float>, stride: Int, into context: UnsafeMutablePointer<Float>) {
+  /// Query rows per attention block. Keys after a block's last row are masked for every row of
+  /// the block, so they are never multiplied: the products cover about half of the full T × T
+  /// score matrix, and the scores in flight are `attentionBlock` × T.
+  static let attentionBlock = 128
+
+  /// Causal grouped-query attention, per sequence, query block and head: scores = q·kᵀ/√d over the
+  /// keys the block can see (one sgemm), softmax over keys up to each query (inside the sliding
+  /// window), then scores·v (one sgemm).
+  func attend(_ qkv: UnsafePointer<Float>, stride: Int, into context: UnsafeMutablePointer<Float>) {
     let config = model.config
     let d = config.headSize
     let group = config.headCount / config.keyValueHeadCount
     let scale = 1 / Float(d).squareRoot()
     let longest = lengths.max() ?? 0
-    var scores = [Float](repeating: 0, count: longest * longest)
+    let block = attentionBlock
+    var scores = [Float](repeating: 0, count: min(block, longest) * longest)
     scores.withUnsafeMutableBufferPointer { buffer in
       let s = buffer.baseAddress!
       for (offset, length) in zip(offsets, lengths) {
-        let rows = qkv + offset * stride
-        for head in 0..<config.headCount {
-          let kvHead = head / group
-          let q = rows + head * d
-          let k = rows + config.queryWidth + kvHead * d
-          let v = rows + config.queryWidth + config.keyValueWidth + kvHead * d
-          BLAS.gemm(
-            m: length, n: length, k: d, a: q, lda: stride, b: k, ldb: stride, transposeB: true, c: s, ldc: length,
-            alpha: scale)
-          for i in 0..<length {
-            let start = config.slidingWindow.map { max(0, i - $0 + 1) } ?? 0
-            DecoderKernels.causalSoftmax(s + i * length, count: length, start: start, end: i)
+        for first in Swift.stride(from: 0, to: length, by: block) {
+          let last = min(length, first + block) - 1
+          // The earliest key any query of the block sees (later than 0 inside a sliding window).
+          let firstKey = config.slidingWindow.map { max(0, first - $0 + 1) } ?? 0
+          let (queries, keys) = (last - first + 1, last - firstKey + 1)
+          let queryRows = qkv + (offset + first) * stride
+          let keyRows = qkv + (offset + firstKey) * stride
+          for head in 0..<config.headCount {
+            let kvHead = head / group
+            let q = queryRows + head * d
+            let k = keyRows + config.queryWidth + kvHead * d
+            let v = keyRows + config.queryWidth + config.keyValueWidth + kvHead * d
+            BLAS.gemm(
+              m: queries, n: keys, k: d, a: q, lda: stride, b: k, ldb: stride, transposeB: true, c: s, ldc: keys,
+              alpha: scale)
+            for row in 0..<queries {
+              let position = first + row
+              let start = config.slidingWindow.map { max(0, position - $0 + 1) } ?? 0
+              DecoderKernels.causalSoftmax(
+                s + row * keys, count: keys, start: start - firstKey, end: position - firstKey)
+            }
+            BLAS.gemm(
+              m: queries, n: d, k: keys, a: s, lda: keys, b: v, ldb: stride,
+              c: context + (offset + first) * config.queryWidth + head * d, ldc: config.queryWidth)
           }
-          BLAS.gemm(
-            m: length, n: d, k: length, a: s, lda: length, b: v, ldb: stride,
-            c: context + offset * config.queryWidth + head * d, ldc: config.queryWidth)
         }
       }
     }

@@ -113,6 +113,40 @@ public struct WeightTensor: Sendable {
     }
   }
 
+  /// `input · selfᵀ` a panel of weight rows at a time, for reductions over an output too wide to
+  /// hold (the LM head's vocabulary times every scored token): `body(rows, products)` gets the
+  /// panel's weight rows and the inputRows × rows.count products (row stride rows.count), valid
+  /// during the call only. Each panel is widened once for all input rows.
+  public func forEachPanelProduct(
+    input: UnsafePointer<Float>, inputRows: Int, scratch: inout [Float],
+    _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+  ) {
+    guard inputRows > 0, rows > 0 else { return }
+    let panel = panelRows
+    var products = [Float](repeating: 0, count: inputRows * panel)
+    if !isInPlaceFloat && scratch.count < panel * columns { scratch = [Float](repeating: 0, count: panel * columns) }
+    scratch.withUnsafeMutableBufferPointer { buffer in
+      products.withUnsafeMutableBufferPointer { out in
+        var start = 0
+        while start < rows {
+          let end = min(rows, start + panel)
+          let weights: UnsafePointer<Float>
+          if isInPlaceFloat {
+            weights = data.assumingMemoryBound(to: Float.self) + start * columns
+          } else {
+            widenInParallel(start..<end, into: buffer.baseAddress!)
+            weights = UnsafePointer(buffer.baseAddress!)
+          }
+          BLAS.gemm(
+            m: inputRows, n: end - start, k: columns, a: input, lda: columns, b: weights, ldb: columns,
+            transposeB: true, c: out.baseAddress!, ldc: end - start)
+          body(start..<end, out.baseAddress!)
+          start = end
+        }
+      }
+    }
+  }
+
   /// Widening is memory-bound and single-threaded per row: split a panel over the cores BLAS uses.
   func widenInParallel(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
     let workers = min(BLAS.threadCount, range.count / 16)

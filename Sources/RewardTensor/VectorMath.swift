@@ -6,7 +6,7 @@ public enum VectorMath {
   /// eˣ for x ≤ 0 (larger values are clamped to 0, smaller to −87): relative error about 2·10⁻⁷.
   /// Rounding to the nearest integer uses the 1.5·2²³ trick (no SSE4.1 instruction needed) and
   /// 2ⁿ is built in the exponent bits directly.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func exp(_ x: Float) -> Float {
     // Plain comparisons rather than the generic min/max, which debug builds do not specialise.
     let clamped: Float = x < -87 ? -87 : (x > 0 ? 0 : x)
@@ -26,7 +26,7 @@ public enum VectorMath {
 
   /// erf (Abramowitz & Stegun 7.1.26, absolute error below 1.5·10⁻⁷, far under what float32
   /// activations resolve after GELU's x/2 scaling).
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func erf(_ x: Float) -> Float {
     let a: Float = x < 0 ? -x : x
     let t = 1 / (1 + 0.3275911 * a)

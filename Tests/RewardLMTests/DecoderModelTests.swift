@@ -92,3 +92,76 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     #expect(DecoderModel.scoredPosition([0, 0], padTokenID: 0) == 0)
   }
 }
+
+/// The runtime cuts work into blocks (attention by 128-query blocks over the keys they can see,
+/// projections and MLP by row chunks, batches into passes of a bounded token count). None of it
+/// may change a number: a pass with one block for everything is the reference.
+@Suite struct BlockedPassTests {
+  static func model(slidingWindow: Int?) throws -> DecoderModel? {
+    let directory = LMFixtures.path("tiny/mistral")
+    guard LMFixtures.exists("tiny/mistral/config.json") else { return nil }
+    var config = try DecoderConfig(contentsOf: directory + "/config.json")
+    config.slidingWindow = slidingWindow
+    return try DecoderModel(
+      config: config, store: TensorStore(directory: directory), names: .huggingFace(prefix: "model."))
+  }
+
+  static func randomSequences(_ lengths: [Int], vocabulary: Int) -> [[TokenID]] {
+    var generator = SeededGenerator(seed: 7)
+    return lengths.map { length in (0..<length).map { _ in TokenID(Int.random(in: 0..<vocabulary, using: &generator)) }
+    }
+  }
+
+  @Test(arguments: [nil, 37, 200])
+  func blocksAndChunksEqualOneProductOverEverything(slidingWindow: Int?) throws {
+    guard let model = try Self.model(slidingWindow: slidingWindow) else { return }
+    // One sequence longer than a chunk and several attention blocks, and two short ones.
+    let sequences = Self.randomSequences([300, 5, 140], vocabulary: model.config.vocabularySize)
+    let layers = Set(0...model.config.layerCount)
+    let whole = model.runPass(sequences, capturing: layers, attentionBlock: 10_000, chunkRows: 10_000)
+    let blocked = model.runPass(sequences, capturing: layers, attentionBlock: 128, chunkRows: 64)
+    for index in sequences.indices {
+      for layer in layers.sorted() {
+        let difference = maxAbsDifference(blocked.layers[layer]![index].values, whole.layers[layer]![index].values)
+        #expect(difference < 1e-5, "window \(String(describing: slidingWindow)) sequence \(index) layer \(layer)")
+      }
+    }
+    // hiddenStates splits the batch into passes of at most DecoderPass.chunkRows tokens.
+    let split = try model.hiddenStates(sequences)
+    for index in sequences.indices {
+      #expect(maxAbsDifference(split.final[index].values, whole.final[index].values) < 1e-5)
+    }
+  }
+
+  @Test func passGroupsKeepOrderAndBoundTheTokens() {
+    let limit = DecoderPass.chunkRows
+    #expect(DecoderModel.passGroups([]) == [])
+    #expect(DecoderModel.passGroups([limit + 10]) == [0..<1])
+    #expect(DecoderModel.passGroups([limit / 2, limit / 2, 1, limit + 1, 3]) == [0..<2, 2..<3, 3..<4, 4..<5])
+  }
+
+  /// The LM head's log-softmax runs online over panels of the vocabulary: it must equal the
+  /// direct log-softmax, in Float64, however the columns are cut and whatever the logits' scale.
+  @Test func onlineLogSoftmaxEqualsTheDirectOne() {
+    var generator = SeededGenerator(seed: 3)
+    for scale in [1.0, 30.0, 80.0] as [Float] {
+      let logits = (0..<1000).map { _ in Float.random(in: -scale...scale, using: &generator) }
+      let maximum = Double(logits.max()!)
+      let logSum = maximum + Foundation.log(logits.reduce(0.0) { $0 + Foundation.exp(Double($1) - maximum) })
+      for target in [0, 417, 999] {
+        let direct = Double(logits[target]) - logSum
+        for panel in [1000, 333, 64, 7] {
+          var state = OnlineLogSoftmax(target: target)
+          var scratch = logits
+          scratch.withUnsafeMutableBufferPointer { buffer in
+            for start in stride(from: 0, to: logits.count, by: panel) {
+              let end = min(logits.count, start + panel)
+              state.add(buffer.baseAddress! + start, columns: start..<end)
+            }
+          }
+          #expect(abs(state.logProbability - direct) < 1e-5, "scale \(scale) target \(target) panel \(panel)")
+        }
+      }
+    }
+  }
+}
