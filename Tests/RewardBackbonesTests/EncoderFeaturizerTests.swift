@@ -149,9 +149,12 @@ final class ProgressLog: @unchecked Sendable {
     #expect(first.statistics.encoded == distinct && first.statistics.cacheHits == candidates.count)
     #expect(try await early.features(for: candidates) == vectors)
     #expect(early.statistics.encoded == 0 && early.statistics.cacheHits == candidates.count)
-    // A checkpoint's descriptor rebuilds the shared featurizer, not a new one.
+    // Checkpoints' descriptors rebuild one shared featurizer, which reads what `first` computed.
     let rebuilt = try EncoderFeaturizer.make(descriptor: first.descriptor, store: store)
-    #expect(rebuilt.statistics === first.statistics)
+    let again = try EncoderFeaturizer.make(descriptor: first.descriptor, store: store)
+    #expect(rebuilt.statistics === again.statistics)
+    #expect(try await rebuilt.features(for: candidates) == vectors)
+    #expect(rebuilt.statistics.encoded == 0)
     // Other settings are another featurizer.
     let other = try EncoderFeaturizer.shared(backbone: TinyBertTests.directory, tokenBudget: 10, store: store)
     #expect(other.statistics !== first.statistics)

@@ -185,8 +185,10 @@ import Testing
       print("skipped: \(SmolLM2File.skipReason) or fixture dpo/reward_bench_rule.json missing")
       return
     }
-    let language = try Self.smolLM2()
-    let rule = try RewardBenchDPORule(renderer: try #require(language.renderer), tokenizer: language.tokenizer)
+    // Tokenizer and template only: no weights needed.
+    let tokenizer = try BPETokenizer(ggufFile: SmolLM2File.path, preTokenizer: .gpt2)
+    let rule = try RewardBenchDPORule(
+      renderer: try ChatTemplate(gguf: try GGUFFile(path: SmolLM2File.path)), tokenizer: tokenizer)
     let pairs = try Self.fixturePairs()
     #expect(pairs.count == 19)
     #expect(pairs.contains { $0.pairTruncationDiffers })
@@ -205,7 +207,7 @@ import Testing
       let untruncated = try [pair.candidates.chosen, pair.candidates.rejected].map { candidate in
         let texts = try rule.texts(for: candidate, index: index)
         let split = try ResponseTokenization.split(
-          prompt: texts.prompt, response: texts.answer, tokenizer: language.tokenizer)
+          prompt: texts.prompt, response: texts.answer, tokenizer: tokenizer)
         return ResponseTokens(prompt: [rule.bosTokenID] + split.prompt, response: split.response + [rule.eosTokenID])
       }
       let longer = untruncated.map(\.response.count).max()!
@@ -218,7 +220,9 @@ import Testing
   }
 
   /// Rewards in every reference-free mode against reward-bench's, and the same accuracy decisions
-  /// (six pairs keep a debug build's run short; multi-turn prompts included).
+  /// (six pairs keep a debug build's run short; multi-turn prompts included). One `norm` run gives
+  /// all three: the reward is the norm, `policy_logp` the sum, and the mean is the sum over the
+  /// answer's token count.
   @Test func rewardsMatchReward_benchOnSmolLM2() async throws {
     guard SmolLM2File.isPresent, LMFixtures.exists("dpo/reward_bench_rule.json") else {
       print("skipped: \(SmolLM2File.skipReason) or fixture dpo/reward_bench_rule.json missing")
@@ -227,28 +231,28 @@ import Testing
     let language = try Self.smolLM2()
     let policy = ScoringLanguageModel(scorer: NativeResponseScorer(language), tokenizer: language.tokenizer)
     let pairs = Array(try Self.fixturePairs().filter { !$0.pairTruncationDiffers }.prefix(6))
-    let candidates = pairs.flatMap { [$0.candidates.chosen, $0.candidates.rejected] }
-    for normalization in ImplicitRewardModel.Normalization.allCases {
-      let model = try ImplicitRewardModel(
-        name: "smollm2", policy: policy, renderer: try #require(language.renderer), normalization: normalization,
-        textRule: .rewardBench)
-      let rewards = try await model.score(candidates)
-      func expected(_ side: Side) -> Double {
-        switch normalization {
-        case .sum: side.sum
-        case .mean: side.avg
-        case .norm: side.norm
-        }
+    let model = try ImplicitRewardModel(
+      name: "smollm2", policy: policy, renderer: try #require(language.renderer), normalization: .norm,
+      textRule: .rewardBench)
+    let rewards = try await model.score(pairs.flatMap { [$0.candidates.chosen, $0.candidates.rejected] })
+    func values(_ reward: Reward, _ side: Side) throws -> (sum: Double, avg: Double, norm: Double) {
+      let sum = try #require(reward.components.first { $0.name == "policy_logp" }?.value)
+      return (sum, sum / Double(side.ids.count - side.promptLength), reward.value)
+    }
+    // Per-token differences are ~1e-4 (Q4_1 dequantised either way, float32 in another order):
+    // sums and norms over ~100 tokens agree within 0.02, means within 2e-3.
+    for (index, pair) in pairs.enumerated() {
+      let chosen = try values(rewards[2 * index], pair.pair.chosen)
+      let rejected = try values(rewards[2 * index + 1], pair.pair.rejected)
+      for (ours, theirs) in [(chosen, pair.pair.chosen), (rejected, pair.pair.rejected)] {
+        #expect(abs(ours.sum - theirs.sum) < 0.02, "pair \(index): sum \(ours.sum) vs \(theirs.sum)")
+        #expect(abs(ours.avg - theirs.avg) < 2e-3, "pair \(index): avg \(ours.avg) vs \(theirs.avg)")
+        #expect(abs(ours.norm - theirs.norm) < 0.02, "pair \(index): norm \(ours.norm) vs \(theirs.norm)")
       }
-      // Per-token differences are ~1e-4 (Q4_1 dequantised either way, float32 in another order):
-      // sums and norms over ~100 tokens agree within 0.02, means within 2e-3.
-      let tolerance = normalization == .mean ? 2e-3 : 0.02
-      for (index, pair) in pairs.enumerated() {
-        let (chosen, rejected) = (rewards[2 * index].value, rewards[2 * index + 1].value)
-        #expect(abs(chosen - expected(pair.pair.chosen)) < tolerance, "\(normalization) pair \(index) chosen")
-        #expect(abs(rejected - expected(pair.pair.rejected)) < tolerance, "\(normalization) pair \(index) rejected")
-        #expect((chosen > rejected) == (expected(pair.pair.chosen) > expected(pair.pair.rejected)))
-      }
+      // reward-bench's accuracy rule (chosen strictly higher) decides every pair the same way.
+      #expect((chosen.sum > rejected.sum) == (pair.pair.chosen.sum > pair.pair.rejected.sum))
+      #expect((chosen.avg > rejected.avg) == (pair.pair.chosen.avg > pair.pair.rejected.avg))
+      #expect((chosen.norm > rejected.norm) == (pair.pair.chosen.norm > pair.pair.rejected.norm))
     }
   }
 }

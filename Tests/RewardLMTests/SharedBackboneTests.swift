@@ -1,6 +1,7 @@
 import Foundation
 import RewardBackbones
 import RewardCore
+import RewardTestSupport
 import Testing
 
 @testable import RewardLM
@@ -8,7 +9,8 @@ import Testing
 /// Featurizers on one LM backbone within a process (issue 13 leftover): one featurizer per model
 /// files and settings, so each distinct text runs through the model once, whoever asks.
 @Suite struct SharedBackboneTests {
-  static let gguf = LMFixtures.path("gguf/tiny-llama-q8_0.gguf")
+  /// The tiny Llama with a byte-level tokenizer (RewardTestSupport).
+  static let model = try! TinyLanguageModel.directory()
 
   static let candidates = [
     Candidate(prompt: [.user("Name a colour")], response: "Blue."),
@@ -20,8 +22,8 @@ import Testing
   @Test func featurizersWithTheSameSettingsAreOne() async throws {
     let store = BackboneStore(cacheDirectory: NSTemporaryDirectory() + "rewardlm-shared-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: store.cacheRoot) }
-    let first = try LanguageModelLoader.featurizer(backbone: Self.gguf, tokenBudget: 64, store: store)
-    let second = try LanguageModelLoader.featurizer(backbone: Self.gguf, tokenBudget: 64, store: store)
+    let first = try LanguageModelLoader.featurizer(backbone: Self.model, tokenBudget: 64, store: store)
+    let second = try LanguageModelLoader.featurizer(backbone: Self.model, tokenBudget: 64, store: store)
     #expect(first.statistics === second.statistics)
     #expect(first.cache === second.cache)
     let distinct = Set(try Self.candidates.map { try first.tokens(for: $0) }).count
@@ -36,7 +38,7 @@ import Testing
     // Another layer is another featurizer and cache (its vectors differ) on the same weights.
     let layerCount = first.language.model.config.layerCount
     let other = try LanguageModelLoader.featurizer(
-      backbone: Self.gguf, layer: layerCount - 1, tokenBudget: 64, store: store)
+      backbone: Self.model, layer: layerCount - 1, tokenBudget: 64, store: store)
     #expect(other.statistics !== first.statistics && other.cache !== first.cache)
     _ = try await other.features(for: Self.candidates)
     #expect(other.statistics.encoded == distinct && first.statistics.encoded == distinct)
@@ -45,7 +47,7 @@ import Testing
   @Test func aFeaturizerMadeEarlierSeesVectorsComputedLater() async throws {
     let directory = NSTemporaryDirectory() + "rewardlm-shared-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let language = try LanguageModelLoader.loadShared(Self.gguf).model
+    let language = try LanguageModelLoader.loadShared(Self.model).model
     func make() throws -> DecoderFeaturizer {
       try DecoderFeaturizer(
         language: language, backbone: "tiny", fingerprint: "early", tokenBudget: 64, cacheDirectory: directory)

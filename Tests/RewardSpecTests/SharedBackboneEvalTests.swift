@@ -12,8 +12,8 @@ import Testing
 /// leftover): the checkpoints rebuild one shared featurizer, so the evaluation runs each distinct
 /// text through the LM once, not once per model.
 @Suite struct SharedBackboneEvalTests {
-  static let gguf = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("RewardLMTests/Fixtures/gguf/tiny-llama-q8_0.gguf").path
+  /// The tiny Llama of the LM fixtures with a byte-level tokenizer (RewardTestSupport).
+  static let model = try! TinyLanguageModel.directory()
 
   @Test func twoHeadsOnOneBackboneEncodeEachTextOnce() async throws {
     let root = NSTemporaryDirectory() + "rewardkit-shared-eval-\(UUID().uuidString)"
@@ -23,7 +23,7 @@ import Testing
     data.pairs = Array(data.pairs.prefix(12))
     // Trained without the disk cache, so the evaluation below starts cold.
     let trainingFeaturizer = try LanguageModelLoader.featurizer(
-      backbone: Self.gguf, tokenBudget: 96, store: store, cacheEmbeddings: false)
+      backbone: Self.model, tokenBudget: 96, store: store, cacheEmbeddings: false)
     var directories: [String] = []
     for seed in [1, 2] as [UInt64] {
       var configuration = TrainingConfiguration()
