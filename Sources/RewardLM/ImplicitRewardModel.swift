@@ -69,16 +69,16 @@ public struct ImplicitRewardModel: RewardModel {
       throw ConfigurationError(
         "implicit reward: normalize 'norm' is reward-bench's reference-free mode; with a reference use sum or mean")
     }
+    if textRule == .rewardBench, reference != nil, normalization != .sum {
+      throw ConfigurationError(
+        "implicit reward: with a reference, text_rule reward-bench sums log-probabilities (Σ log π − Σ log π_ref): "
+          + "use normalize: sum")
+    }
     if let reference, let policyTokenizer = policy.tokenizer, let referenceTokenizer = reference.tokenizer {
       try Self.checkSameTokenizer(
         policyTokenizer, referenceTokenizer, policy: policy.scorer.name, reference: reference.scorer.name)
     }
     if textRule == .rewardBench {
-      if reference != nil, normalization != .sum {
-        throw ConfigurationError(
-          "implicit reward: with a reference, text_rule reward-bench sums log-probabilities (Σ log π − Σ log π_ref): "
-            + "use normalize: sum")
-      }
       for model in [policy] + (reference.map { [$0] } ?? []) {
         guard model.scorer is any ResponseTokenScorer, model.tokenizer != nil else {
           throw ConfigurationError(
