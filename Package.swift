@@ -116,7 +116,10 @@ let package = Package(
     .testTarget(name: "RewardRulesTests", dependencies: ["RewardRules", "RewardTestSupport"]),
     .testTarget(
       name: "RewardSpecTests",
-      dependencies: ["RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardTestSupport"]),
+      dependencies: [
+        "RewardSpec", "RewardRemote", "RewardYAML", "RewardLM", "RewardHeads", "RewardEval", "RewardData",
+        "RewardBackbones", "RewardTestSupport",
+      ]),
     .testTarget(
       name: "RewardJudgeTests",
       dependencies: ["RewardJudge", "RewardSpec", "RewardYAML", "RewardEval", "RewardData", "RewardTestSupport"]),

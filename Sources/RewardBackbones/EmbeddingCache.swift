@@ -61,6 +61,22 @@ public final class EmbeddingCache: @unchecked Sendable {
     }
   }
 
+  private struct SharedKey: Hashable, Sendable {
+    var path: String
+    var dimension: Int
+  }
+  private static let sharedCaches = SharedInstances<SharedKey, EmbeddingCache>()
+
+  /// The process's one cache object for a file. Featurizers with the same model and settings use
+  /// the same file; with one object each sees the vectors the others computed in this process
+  /// (a second object would see only what was on disk when it opened, and compute them again).
+  public static func shared(path: String, dimension: Int) throws -> EmbeddingCache {
+    let path = URL(fileURLWithPath: path).standardizedFileURL.path
+    return try sharedCaches.instance(for: SharedKey(path: path, dimension: dimension)) {
+      try EmbeddingCache(path: path, dimension: dimension)
+    }
+  }
+
   /// Entries on disk and added in this process.
   public var count: Int {
     lock.lock()

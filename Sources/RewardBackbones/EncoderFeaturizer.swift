@@ -2,7 +2,8 @@ import Foundation
 import RewardCore
 import RewardFeatures
 
-/// Counts of what an encoder featurizer did, for progress lines and tests (thread-safe).
+/// Counts of what an encoder featurizer (BERT or decoder LM) did, for progress lines and tests
+/// (thread-safe). Featurizers shared within a process share their counts.
 public final class EncoderStatistics: @unchecked Sendable {
   private let lock = NSLock()
   private var counts = (encoded: 0, cached: 0, truncatedResponses: 0)
@@ -12,7 +13,9 @@ public final class EncoderStatistics: @unchecked Sendable {
   /// Responses longer than the token budget (they keep their head).
   public var truncatedResponses: Int { read { $0.truncatedResponses } }
 
-  func add(encoded: Int = 0, cached: Int = 0, truncatedResponses: Int = 0) {
+  public init() {}
+
+  public func add(encoded: Int = 0, cached: Int = 0, truncatedResponses: Int = 0) {
     lock.lock()
     defer { lock.unlock() }
     counts.encoded += encoded
@@ -84,7 +87,7 @@ public struct EncoderFeaturizer: Featurizer {
         Self.textScheme, encoder.pooling.rawValue, String(encoder.normalize), String(tokenBudget),
       ])
       let name = "\(fingerprint)-\(String(settings.high, radix: 16)).embeddings"
-      cache = try EmbeddingCache(
+      cache = try EmbeddingCache.shared(
         path: (store.embeddingCacheDirectory as NSString).appendingPathComponent(name), dimension: encoder.dimension)
     } else {
       cache = nil
@@ -125,7 +128,7 @@ public struct EncoderFeaturizer: Featurizer {
       throw ConfigurationError(
         "encoder featurizer descriptor: text scheme '\(scheme)' is not supported (\(textScheme))")
     }
-    let featurizer = try EncoderFeaturizer(
+    let featurizer = try shared(
       backbone: backbone, pooling: pooling, normalize: normalize, tokenBudget: budget, store: store)
     if let recorded = object["fingerprint"]?.stringValue, recorded != featurizer.fingerprint {
       throw ConfigurationError(
@@ -134,6 +137,35 @@ public struct EncoderFeaturizer: Featurizer {
     }
     return featurizer
   }
+
+  /// The featurizer for these settings, made once per process for the same model files: heads
+  /// rebuilt from checkpoints on one backbone (`reward eval --model A --model B`, a spec's
+  /// components, the server's models) share its weights, in-memory cache and counts, so each
+  /// distinct text is encoded once.
+  public static func shared(
+    backbone: String, pooling: Pooling? = nil, normalize: Bool? = nil, tokenBudget: Int = defaultTokenBudget,
+    store: BackboneStore = BackboneStore()
+  ) throws -> EncoderFeaturizer {
+    let directory = URL(fileURLWithPath: try store.resolve(backbone)).standardizedFileURL.path
+    let key = SharedKey(
+      backbone: backbone, directory: directory, fingerprint: try ModelFingerprint.of(directory: directory),
+      pooling: pooling, normalize: normalize, tokenBudget: tokenBudget, cacheDirectory: store.embeddingCacheDirectory)
+    return try sharedFeaturizers.instance(for: key) {
+      try EncoderFeaturizer(
+        backbone: backbone, pooling: pooling, normalize: normalize, tokenBudget: tokenBudget, store: store)
+    }
+  }
+
+  private struct SharedKey: Hashable, Sendable {
+    var backbone: String
+    var directory: String
+    var fingerprint: String
+    var pooling: Pooling?
+    var normalize: Bool?
+    var tokenBudget: Int
+    var cacheDirectory: String
+  }
+  private static let sharedFeaturizers = SharedInstances<SharedKey, EncoderFeaturizer>()
 
   /// The token ids the model sees for a candidate; see the type's documentation.
   public func encoding(for candidate: Candidate) -> Encoding {

@@ -182,21 +182,22 @@ public struct Checkpoint: Sendable {
     return temperature
   }
 
-  /// The checkpoint as a `RewardModel` (an error for pairwise-only heads).
-  public func rewardModel(name: String) throws -> HeadRewardModel {
+  /// The checkpoint as a `RewardModel` (an error for pairwise-only heads). `store` is where its
+  /// backbone and embedding cache live (the default: `$REWARDKIT_CACHE` or ~/.cache/rewardkit).
+  public func rewardModel(name: String, store: BackboneStore = BackboneStore()) throws -> HeadRewardModel {
     guard let rewardHead = head as? any RewardHead else {
       throw ConfigurationError(
         "\(name): a '\(type(of: head).kind)' model only compares pairs (P(a ≻ b)); it gives no scalar reward")
     }
     return try HeadRewardModel(
-      name: name, featurizer: makeFeaturizer(directory: name), head: rewardHead, temperature: temperature)
+      name: name, featurizer: makeFeaturizer(directory: name, store: store), head: rewardHead, temperature: temperature)
   }
 
   /// The stored featurizer, rebuilt; an error in its descriptor names the config file it came from
   /// (callers name a checkpoint by its directory).
-  private func makeFeaturizer(directory: String) throws -> any Featurizer {
+  private func makeFeaturizer(directory: String, store: BackboneStore = BackboneStore()) throws -> any Featurizer {
     do {
-      return try FeaturizerFactory.make(descriptor: featurizer)
+      return try FeaturizerFactory.make(descriptor: featurizer, store: store)
     } catch let error as ConfigurationError {
       throw ConfigurationError("\(directory)/\(Self.configFile): \(error.message)")
     }
@@ -212,14 +213,16 @@ public struct Checkpoint: Sendable {
 }
 
 /// Rebuilds a featurizer from the descriptor a checkpoint stored: one place that knows every kind.
+/// Backbone featurizers come from the process's shared ones (`EncoderFeaturizer.shared`,
+/// `LanguageModelLoader.featurizer`), so checkpoints on one backbone encode each text once.
 public enum FeaturizerFactory {
-  public static func make(descriptor: JSONValue) throws -> any Featurizer {
+  public static func make(descriptor: JSONValue, store: BackboneStore = BackboneStore()) throws -> any Featurizer {
     let kind = descriptor.objectValue?["kind"]?.stringValue ?? "<missing>"
     switch kind {
     case HashedNGramFeaturizer.kind: return try HashedNGramFeaturizer.make(descriptor: descriptor)
-    case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor)
+    case EncoderFeaturizer.kind: return try EncoderFeaturizer.make(descriptor: descriptor, store: store)
     case EngineEmbeddingFeaturizer.kind: return try EngineEmbeddingFeaturizer.make(descriptor: descriptor)
-    case DecoderFeaturizer.kind: return try LanguageModelLoader.featurizer(descriptor: descriptor)
+    case DecoderFeaturizer.kind: return try LanguageModelLoader.featurizer(descriptor: descriptor, store: store)
     default:
       let known = [
         HashedNGramFeaturizer.kind, EncoderFeaturizer.kind, DecoderFeaturizer.kind, EngineEmbeddingFeaturizer.kind,

@@ -30,6 +30,9 @@ public struct DecoderFeaturizer: Featurizer {
   public let pooling: HiddenStatePooling
   public let tokenBudget: Int
   public let fingerprint: String
+  /// Sequences run through the model and cache hits; shared by every user of a shared featurizer
+  /// (`LanguageModelLoader.featurizer`).
+  public let statistics = EncoderStatistics()
   let cache: EmbeddingCache?
 
   /// - Parameters:
@@ -58,7 +61,7 @@ public struct DecoderFeaturizer: Featurizer {
         Self.textScheme, Self.cacheVersion, String(layer), pooling.rawValue, String(tokenBudget),
       ])
       let name = "\(fingerprint)-lm-\(String(settings.high, radix: 16)).embeddings"
-      cache = try EmbeddingCache(
+      cache = try EmbeddingCache.shared(
         path: (cacheDirectory as NSString).appendingPathComponent(name), dimension: language.model.config.hiddenSize)
     } else {
       cache = nil
@@ -145,11 +148,13 @@ public struct DecoderFeaturizer: Featurizer {
     var pending: [EmbeddingKey: [Int]] = [:]
     var order: [(key: EmbeddingKey, candidate: Int)] = []
     var sequences: [[TokenID]] = []
+    var hits = 0
     for (index, candidate) in candidates.enumerated() {
       let ids = try tokens(for: candidate)
       let key = cacheKey(for: ids)
       if let vector = cache?.lookup(key) {
         results[index] = vector
+        hits += 1
       } else if pending[key] != nil {
         pending[key]!.append(index)
       } else {
@@ -167,6 +172,7 @@ public struct DecoderFeaturizer: Featurizer {
       for index in pending[item.key]! { results[index] = vector }
     }
     try cache?.store(zip(order, vectors).map { ($0.key, $1) })
+    statistics.add(encoded: sequences.count, cached: hits)
     return results
   }
 }

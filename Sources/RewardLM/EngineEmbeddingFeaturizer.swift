@@ -44,7 +44,7 @@ public struct EngineEmbeddingFeaturizer: Featurizer {
     if let store {
       let identity = EmbeddingKey([Self.textScheme, configuration.model, String(maxCharacters)])
       let name = "engine-\(String(identity.high, radix: 16))-\(dimension).embeddings"
-      cache = try EmbeddingCache(
+      cache = try EmbeddingCache.shared(
         path: (store.embeddingCacheDirectory as NSString).appendingPathComponent(name), dimension: dimension)
     } else {
       cache = nil

@@ -123,7 +123,7 @@ public struct EngineLogProbabilityScorer: ResponseLogProbabilityScorer {
     let responseEnd = sent.count
     let starts = offsets.map { $0 - shift }
     guard let boundary = (first..<tokens.count).first(where: { starts[$0] >= promptEnd }) else {
-      if responseEnd == promptEnd { return ResponseLogProbability(sum: 0, tokenCount: 0) }
+      if responseEnd == promptEnd { return ResponseLogProbability(sum: 0, tokenCount: 0, sumOfSquares: 0) }
       throw .boundaryInsideToken(engine: engine, item: item, character: promptEnd, token: logprobs.last!.token)
     }
     if starts[boundary] != promptEnd && responseEnd > promptEnd {
@@ -135,6 +135,7 @@ public struct EngineLogProbabilityScorer: ResponseLogProbabilityScorer {
         engine: engine, item: item, detail: "the response starts at the first token, which has no log-probability")
     }
     var sum = 0.0
+    var squares = 0.0
     var count = 0
     for index in boundary..<tokens.count where starts[index] < responseEnd {
       let value = logprobs[index].logprob
@@ -142,8 +143,9 @@ public struct EngineLogProbabilityScorer: ResponseLogProbabilityScorer {
         throw .missingLogprobs(engine: engine, item: item, detail: "token \(index) has log-probability \(value)")
       }
       sum += value
+      squares += value * value
       count += 1
     }
-    return ResponseLogProbability(sum: sum, tokenCount: count)
+    return ResponseLogProbability(sum: sum, tokenCount: count, sumOfSquares: squares)
   }
 }

@@ -27,6 +27,19 @@ public struct ImplicitRewardModel: RewardModel {
     case sum
     /// Σ log p / token count (reward-bench's `avg` reference-free mode, SimPO).
     case mean
+    /// −‖per-token log p‖₂ (reward-bench's `norm` reference-free mode); only without a reference.
+    case norm
+  }
+
+  /// Which texts and tokens are scored.
+  public enum TextRule: String, Sendable, CaseIterable {
+    /// The prompt with the generation prompt, then the response's own text; no special tokens
+    /// added; the native scorer's truncation (RewardKit's default, docs/LANGUAGE_MODELS.md).
+    case response
+    /// reward-bench's rule exactly (`RewardBenchDPORule`): the assistant header, response and
+    /// end of turn scored after the template without the generation prompt, BOS before, EOS
+    /// appended and scored, reward-bench's truncation. Local models only.
+    case rewardBench = "reward-bench"
   }
 
   public let name: String
@@ -35,20 +48,47 @@ public struct ImplicitRewardModel: RewardModel {
   public let renderer: any ConversationRenderer
   public let beta: Double
   public let normalization: Normalization
+  public let textRule: TextRule
+  /// reward-bench's texts and tokens, when `textRule` is `.rewardBench`.
+  let rewardBench: RewardBenchDPORule?
 
   /// Refuses a policy and reference whose tokenizers visibly differ (vocabulary size, or the ids of
   /// a probe text): their log-probabilities are over different token sequences and their
-  /// difference means nothing.
+  /// difference means nothing. Refuses combinations reward-bench does not define: `norm` with a
+  /// reference, reward-bench's rule with a reference and another reduction than `sum`, and
+  /// reward-bench's rule on a scorer that cannot take token ids (an engine).
   public init(
     name: String, policy: ScoringLanguageModel, reference: ScoringLanguageModel? = nil,
-    renderer: any ConversationRenderer, beta: Double = 1, normalization: Normalization = .sum
+    renderer: any ConversationRenderer, beta: Double = 1, normalization: Normalization = .sum,
+    textRule: TextRule = .response
   ) throws {
     guard beta.isFinite, beta > 0 else {
       throw ConfigurationError("implicit reward: beta must be a positive number, found \(beta)")
     }
+    if reference != nil, normalization == .norm {
+      throw ConfigurationError(
+        "implicit reward: normalize 'norm' is reward-bench's reference-free mode; with a reference use sum or mean")
+    }
+    if textRule == .rewardBench, reference != nil, normalization != .sum {
+      throw ConfigurationError(
+        "implicit reward: with a reference, text_rule reward-bench sums log-probabilities (Σ log π − Σ log π_ref): "
+          + "use normalize: sum")
+    }
     if let reference, let policyTokenizer = policy.tokenizer, let referenceTokenizer = reference.tokenizer {
       try Self.checkSameTokenizer(
         policyTokenizer, referenceTokenizer, policy: policy.scorer.name, reference: reference.scorer.name)
+    }
+    if textRule == .rewardBench {
+      for model in [policy] + (reference.map { [$0] } ?? []) {
+        guard model.scorer is any ResponseTokenScorer, model.tokenizer != nil else {
+          throw ConfigurationError(
+            "implicit reward: text_rule reward-bench adds BOS and EOS token ids, which \(model.scorer.name) cannot "
+              + "take (an engine tokenises text itself): use a local model (a directory, a .gguf file or a known name)")
+        }
+      }
+      rewardBench = try RewardBenchDPORule(renderer: renderer, tokenizer: policy.tokenizer!)
+    } else {
+      rewardBench = nil
     }
     self.name = name
     self.policy = policy
@@ -56,6 +96,7 @@ public struct ImplicitRewardModel: RewardModel {
     self.renderer = renderer
     self.beta = beta
     self.normalization = normalization
+    self.textRule = textRule
   }
 
   /// A short text with spaces, digits, punctuation and non-ASCII letters: tokenizers that agree
@@ -99,19 +140,27 @@ public struct ImplicitRewardModel: RewardModel {
 
   public func score(_ candidates: [Candidate]) async throws -> [Reward] {
     guard !candidates.isEmpty else { return [] }
-    let pairs = try candidates.enumerated().map { index, candidate in try texts(for: candidate, index: index) }
-    async let policyScores = policy.scorer.responseLogProbabilities(pairs)
+    let policyValues: [ResponseLogProbability]
     let referenceScores: [ResponseLogProbability]?
-    if let reference {
-      referenceScores = try await reference.scorer.responseLogProbabilities(pairs)
+    if let rewardBench {
+      let tokens = try candidates.enumerated().map { index, candidate in
+        try rewardBench.tokens(for: candidate, index: index)
+      }
+      // The initializer checked that both scorers take token ids.
+      async let policyScores = (policy.scorer as! any ResponseTokenScorer).responseLogProbabilities(tokens: tokens)
+      referenceScores = try await (reference?.scorer as? any ResponseTokenScorer)?.responseLogProbabilities(
+        tokens: tokens)
+      policyValues = try await policyScores
     } else {
-      referenceScores = nil
+      let pairs = try candidates.enumerated().map { index, candidate in try texts(for: candidate, index: index) }
+      async let policyScores = policy.scorer.responseLogProbabilities(pairs)
+      referenceScores = try await reference?.scorer.responseLogProbabilities(pairs)
+      policyValues = try await policyScores
     }
-    let policyValues = try await policyScores
-    try check(policyValues, count: pairs.count, from: policy.scorer.name)
-    if let referenceScores { try check(referenceScores, count: pairs.count, from: reference!.scorer.name) }
+    try check(policyValues, count: candidates.count, from: policy.scorer.name)
+    if let referenceScores { try check(referenceScores, count: candidates.count, from: reference!.scorer.name) }
     return try policyValues.indices.map { index in
-      let chosen = reduce(policyValues[index])
+      let chosen = try reduce(policyValues[index], from: policy.scorer.name)
       var components: [(name: String, value: Double)] = [("policy_logp", policyValues[index].sum)]
       guard let referenceScores else { return Reward(beta * chosen, components: components) }
       let base = referenceScores[index]
@@ -122,14 +171,20 @@ public struct ImplicitRewardModel: RewardModel {
             + "share a tokenizer")
       }
       components.append(("reference_logp", base.sum))
-      return Reward(beta * (chosen - reduce(base)), components: components)
+      return Reward(beta * (chosen - (try reduce(base, from: reference!.scorer.name))), components: components)
     }
   }
 
-  private func reduce(_ value: ResponseLogProbability) -> Double {
+  private func reduce(_ value: ResponseLogProbability, from name: String) throws -> Double {
     switch normalization {
-    case .sum: value.sum
-    case .mean: value.mean
+    case .sum: return value.sum
+    case .mean: return value.mean
+    case .norm:
+      guard let norm = value.norm else {
+        throw ConfigurationError(
+          "implicit reward: \(name) does not report per-token log-probabilities, which normalize 'norm' needs")
+      }
+      return norm
     }
   }
 

@@ -39,14 +39,21 @@ public struct ResponseLogProbability: Sendable, Equatable {
   public var sum: Double
   /// How many response tokens were scored.
   public var tokenCount: Int
+  /// Σ (log p)² over the same tokens, for reward-bench's `norm` mode; nil when a scorer does not
+  /// report it.
+  public var sumOfSquares: Double?
 
-  public init(sum: Double, tokenCount: Int) {
+  public init(sum: Double, tokenCount: Int, sumOfSquares: Double? = nil) {
     self.sum = sum
     self.tokenCount = tokenCount
+    self.sumOfSquares = sumOfSquares
   }
 
   /// The length-normalised mean (SimPO, reward-bench's reference-free mode); 0 for no tokens.
   public var mean: Double { tokenCount == 0 ? 0 : sum / Double(tokenCount) }
+
+  /// −‖per-token log p‖₂ (reward-bench's `norm` reference-free mode); nil without `sumOfSquares`.
+  public var norm: Double? { sumOfSquares.map { -$0.squareRoot() } }
 }
 
 /// A causal LM that scores a response given a prompt, natively or on an engine. `prompt` is the

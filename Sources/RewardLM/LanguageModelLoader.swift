@@ -202,17 +202,61 @@ public enum LanguageModelLoader {
   }
 
   /// An LM featurizer over a known name, GGUF file or model directory, caching under the store's
-  /// embedding cache.
+  /// embedding cache. Within one process, every call for the same model files and settings gets
+  /// the same featurizer (`shared`): one copy of the weights, one in-memory cache, one count, so
+  /// several heads on one backbone (`reward eval --model A --model B`, a spec's components, the
+  /// server's models) run each distinct text through the model once.
   public static func featurizer(
     backbone: String, layer: Int? = nil, pooling: HiddenStatePooling = .lastToken,
     tokenBudget: Int = DecoderFeaturizer.defaultTokenBudget, store: BackboneStore = BackboneStore(),
     cacheEmbeddings: Bool = true
   ) throws -> DecoderFeaturizer {
-    let language = try load(backbone, store: store)
+    let (language, fingerprint) = try loadShared(backbone, store: store)
     let isKnown = known.contains { $0.name == backbone.lowercased() }
     let name = isKnown ? backbone.lowercased() : URL(fileURLWithPath: backbone).standardizedFileURL.path
-    return try DecoderFeaturizer(
-      language: language, backbone: name, fingerprint: try fingerprint(path: language.name), layer: layer,
-      pooling: pooling, tokenBudget: tokenBudget, cacheDirectory: cacheEmbeddings ? store.embeddingCacheDirectory : nil)
+    let cacheDirectory = cacheEmbeddings ? store.embeddingCacheDirectory : nil
+    let key = SharedFeaturizerKey(
+      fingerprint: fingerprint, backbone: name, layer: layer ?? language.model.config.layerCount, pooling: pooling,
+      tokenBudget: tokenBudget, cacheDirectory: cacheDirectory)
+    return try sharedFeaturizers.instance(for: key) {
+      try DecoderFeaturizer(
+        language: language, backbone: name, fingerprint: fingerprint, layer: layer, pooling: pooling,
+        tokenBudget: tokenBudget, cacheDirectory: cacheDirectory)
+    }
   }
+
+  /// The model a reference names, loaded once per process for the same files (path and
+  /// fingerprint: a file replaced on disk is loaded again), with its fingerprint. Featurizers and
+  /// implicit rewards over one model share its weights.
+  public static func loadShared(_ reference: String, store: BackboneStore = BackboneStore()) throws
+    -> (model: NativeLanguageModel, fingerprint: String)
+  {
+    guard let path = resolve(reference, store: store), FileManager.default.fileExists(atPath: path) else {
+      _ = try load(reference, store: store)  // throws, saying what is missing
+      throw ConfigurationError("\(reference): no such model")
+    }
+    let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+    let print = try fingerprint(path: standardized)
+    let model = try sharedModels.instance(for: SharedModelKey(path: standardized, fingerprint: print)) {
+      try load(path, store: store)
+    }
+    return (model, print)
+  }
+
+  struct SharedModelKey: Hashable, Sendable {
+    var path: String
+    var fingerprint: String
+  }
+
+  struct SharedFeaturizerKey: Hashable, Sendable {
+    var fingerprint: String
+    var backbone: String
+    var layer: Int
+    var pooling: HiddenStatePooling
+    var tokenBudget: Int
+    var cacheDirectory: String?
+  }
+
+  static let sharedModels = SharedInstances<SharedModelKey, NativeLanguageModel>()
+  static let sharedFeaturizers = SharedInstances<SharedFeaturizerKey, DecoderFeaturizer>()
 }

@@ -38,9 +38,10 @@ public struct LanguageModelResolver: Sendable {
     return try native(reference)
   }
 
-  /// The native runtime: `LanguageModelLoader.load`, scored by `NativeResponseScorer`.
+  /// The native runtime: `LanguageModelLoader.loadShared` (one copy of a model's weights per
+  /// process, shared with featurizers on it), scored by `NativeResponseScorer`.
   public static let standard = LanguageModelResolver { reference in
-    let model = try LanguageModelLoader.load(reference)
+    let model = try LanguageModelLoader.loadShared(reference).model
     return LoadedLanguageModel(
       scorer: NativeResponseScorer(model), tokenizer: model.tokenizer, renderer: model.renderer)
   }

@@ -85,7 +85,17 @@ public struct NativeResponseScorer: ResponseLogProbabilityScorer {
   public func responseLogProbabilities(_ pairs: [(prompt: String, response: String)]) async throws
     -> [ResponseLogProbability]
   {
-    let split = try pairs.map { try tokens(prompt: $0.prompt, response: $0.response) }
+    try responseLogProbabilities(tokens: try pairs.map { try tokens(prompt: $0.prompt, response: $0.response) })
+  }
+
+  /// Σ log p over each item's response tokens given its prompt tokens, for rules that choose the
+  /// token ids themselves (reward-bench's adds BOS and EOS). A sequence longer than the model
+  /// takes is an error naming the item, never cut here.
+  public func responseLogProbabilities(tokens split: [ResponseTokens]) throws -> [ResponseLogProbability] {
+    if let long = split.firstIndex(where: { $0.all.count > language.maxTokens }) {
+      throw ConfigurationError(
+        "\(name): item \(long) has \(split[long].all.count) tokens, more than the model takes (\(language.maxTokens))")
+    }
     // Pairs with no response token need no forward pass.
     let scored = split.indices.filter { !split[$0].response.isEmpty && split[$0].all.count >= 2 }
     let sequences = scored.map { split[$0].all }
@@ -96,9 +106,12 @@ public struct NativeResponseScorer: ResponseLogProbabilityScorer {
       defer { offset += batch.count }
       return try model.tokenLogProbabilities(batch, from: Array(starts[offset..<offset + batch.count]))
     }
-    var results = [ResponseLogProbability](repeating: ResponseLogProbability(sum: 0, tokenCount: 0), count: pairs.count)
+    var results = [ResponseLogProbability](
+      repeating: ResponseLogProbability(sum: 0, tokenCount: 0, sumOfSquares: 0), count: split.count)
     for (index, tokenValues) in zip(scored, values) {
-      results[index] = ResponseLogProbability(sum: tokenValues.reduce(0, +), tokenCount: tokenValues.count)
+      results[index] = ResponseLogProbability(
+        sum: tokenValues.reduce(0, +), tokenCount: tokenValues.count,
+        sumOfSquares: tokenValues.reduce(0) { $0 + $1 * $1 })
     }
     return results
   }

@@ -4,8 +4,9 @@ import RewardEngine
 import RewardLM
 
 /// `kind: implicit_reward`: a DPO policy's implicit reward β·(log π(y|x) − log π_ref(y|x)), or
-/// without `reference:` the response's summed (`normalize: sum`) or mean (`mean`) log-probability
-/// under the policy. `policy:` and `reference:` are a local model (directory, GGUF, known name) or
+/// without `reference:` the response's summed (`normalize: sum`), mean (`mean`) or reward-bench's
+/// `norm` log-probability under the policy; `text_rule: reward-bench` scores reward-bench's texts
+/// and tokens instead of the response's own (`response`, the default). `policy:` and `reference:` are a local model (directory, GGUF, known name) or
 /// `{engine: {base_url, model, …}}`; the prompt is rendered with `chat_template:` (a local model
 /// whose template is used; default the policy's own, which an engine policy does not have).
 /// See docs/REWARD_SPEC.md and docs/LANGUAGE_MODELS.md.
@@ -24,6 +25,29 @@ public enum ImplicitRewardComponent {
       let normalization = ImplicitRewardModel.Normalization(
         rawValue: try p.choice(
           "normalize", among: ImplicitRewardModel.Normalization.allCases.map(\.rawValue), default: "sum"))!
+      let textRule = ImplicitRewardModel.TextRule(
+        rawValue: try p.choice(
+          "text_rule", among: ImplicitRewardModel.TextRule.allCases.map(\.rawValue), default: "response"))!
+      if normalization == .norm, referenceSource != nil {
+        throw p.error(
+          "normalize",
+          "'norm' (−‖per-token log p‖₂) is reward-bench's reference-free mode; with a reference use sum or mean")
+      }
+      if textRule == .rewardBench {
+        if referenceSource != nil, normalization != .sum {
+          throw p.error(
+            "normalize",
+            "with a reference, text_rule reward-bench sums log-probabilities (Σ log π − Σ log π_ref): use sum")
+        }
+        for (key, source) in [("policy", policySource), ("reference", referenceSource)] {
+          if case .engine? = source {
+            throw p.error(
+              "text_rule",
+              "reward-bench adds BOS and EOS token ids, which an engine \(key) cannot take (it tokenises text itself): "
+                + "use a local model for \(key) (a directory, a .gguf file or a known name)")
+          }
+        }
+      }
       let templateReference = try p.optionalString("chat_template")
       do {
         var renderer: (any ConversationRenderer)?
@@ -48,7 +72,7 @@ public enum ImplicitRewardComponent {
         }
         let model = try ImplicitRewardModel(
           name: "implicit_reward(\(policy.scorer.name))", policy: policy, reference: reference, renderer: renderer,
-          beta: beta, normalization: normalization)
+          beta: beta, normalization: normalization, textRule: textRule)
         return ModelComponent(model)
       } catch let error as SpecError {
         throw error

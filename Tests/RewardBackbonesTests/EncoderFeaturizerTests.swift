@@ -130,3 +130,42 @@ final class ProgressLog: @unchecked Sendable {
     return log
   }
 }
+
+/// Models loaded in one process on one encoder share it (issue 13 leftover): a featurizer made
+/// before another computed vectors still sees them, and checkpoints rebuilt on one backbone get
+/// one featurizer, so each distinct text is encoded once.
+@Suite struct SharedEncoderTests {
+  @Test func featurizersOnOneBackboneEncodeEachTextOnce() async throws {
+    let store = BackboneStore(cacheDirectory: try TestPaths.temporaryDirectory().path)
+    let candidates = EncoderFeaturizerTests.candidates
+    // Opened before anything is cached: it used to see only the file as it was then.
+    let early = try EncoderFeaturizer(backbone: TinyBertTests.directory, tokenBudget: 12, store: store)
+    let first = try EncoderFeaturizer.shared(backbone: TinyBertTests.directory, tokenBudget: 12, store: store)
+    let second = try EncoderFeaturizer.shared(backbone: TinyBertTests.directory, tokenBudget: 12, store: store)
+    #expect(first.statistics === second.statistics)
+    let vectors = try await first.features(for: candidates)
+    _ = try await second.features(for: candidates)
+    let distinct = 3  // candidates 0 and 3 are the same text
+    #expect(first.statistics.encoded == distinct && first.statistics.cacheHits == candidates.count)
+    #expect(try await early.features(for: candidates) == vectors)
+    #expect(early.statistics.encoded == 0 && early.statistics.cacheHits == candidates.count)
+    // Checkpoints' descriptors rebuild one shared featurizer, which reads what `first` computed.
+    let rebuilt = try EncoderFeaturizer.make(descriptor: first.descriptor, store: store)
+    let again = try EncoderFeaturizer.make(descriptor: first.descriptor, store: store)
+    #expect(rebuilt.statistics === again.statistics)
+    #expect(try await rebuilt.features(for: candidates) == vectors)
+    #expect(rebuilt.statistics.encoded == 0)
+    // Other settings are another featurizer.
+    let other = try EncoderFeaturizer.shared(backbone: TinyBertTests.directory, tokenBudget: 10, store: store)
+    #expect(other.statistics !== first.statistics)
+  }
+
+  @Test func sharedCachesAreOnePerFile() throws {
+    let path = try TestPaths.temporaryDirectory().appendingPathComponent("s.embeddings").path
+    let a = try EmbeddingCache.shared(path: path, dimension: 2)
+    let b = try EmbeddingCache.shared(path: path, dimension: 2)
+    #expect(a === b)
+    try a.store([(EmbeddingKey(["x"]), [1, 2])])
+    #expect(b.lookup(EmbeddingKey(["x"])) == [1, 2])
+  }
+}

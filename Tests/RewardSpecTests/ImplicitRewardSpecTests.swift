@@ -131,6 +131,20 @@ struct TestChatML: ConversationRenderer {
       "engine policy has no chat template"
     ),
     ("    policy: policy\n    temperature: 2\n", "components[0].temperature", "unknown parameter"),
+    // reward-bench's rule and `norm` (issue 13): bad names and combinations name their field.
+    ("    policy: policy\n    text_rule: rewardbench\n", "components[0].text_rule", "response, reward-bench"),
+    (
+      "    policy: policy\n    reference: reference\n    normalize: norm\n", "components[0].normalize", "reference-free"
+    ),
+    (
+      "    policy: policy\n    reference: reference\n    normalize: mean\n    text_rule: reward-bench\n",
+      "components[0].normalize", "use sum"
+    ),
+    (
+      "    policy: {engine: {base_url: 'http://127.0.0.1:9/v1', model: m, check: false}}\n    chat_template: policy\n"
+        + "    text_rule: reward-bench\n", "components[0].text_rule", "engine policy cannot take"
+    ),
+    ("    policy: policy\n    text_rule: reward-bench\n", "components[0]", "cannot take"),
   ])
   func badParametersAreErrorsAtTheirPath(_ text: String, _ path: String, _ message: String) throws {
     #expect {
