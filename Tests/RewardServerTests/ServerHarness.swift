@@ -173,8 +173,10 @@ func served(_ model: any RewardModel) -> ServedModel {
   ServedModel(model: model, description: JSONObject([("name", .string(model.name)), ("type", "test")]))
 }
 
-/// Waits (at most 5 s, for loaded CI machines) until `condition` holds.
-func eventually(attempts: Int = 500, _ condition: () async -> Bool) async -> Bool {
+/// Waits until `condition` holds: at most 3000 checks 10 ms apart, so 30 s and more. It returns
+/// as soon as the condition holds, so only a failing test waits that long; 5 s was too short
+/// for a loaded two-core machine running seven builds.
+func eventually(attempts: Int = 3000, _ condition: () async -> Bool) async -> Bool {
   for _ in 0..<attempts {
     if await condition() { return true }
     try? await Task.sleep(for: .milliseconds(10))
