@@ -203,11 +203,24 @@ final class RawServer: @unchecked Sendable {
   }
 }
 
-/// A port on 127.0.0.1 that nothing listens on (bound, then released).
-func closedPort() throws -> Int {
-  let server = try RawServer { _ in }
-  server.stop()
-  return server.port
+/// Runs `body` with a port on 127.0.0.1 that refuses connections: a socket holds it, bound but not
+/// listening, until `body` returns. A port bound and released at once (as this helper did) could be
+/// handed by the kernel to another test's server meanwhile (they all bind port 0): the "refused"
+/// request then reached that server and got its answer.
+func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+  let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  guard holder >= 0 else { throw POSIXError(.EMFILE) }
+  defer { close(holder) }
+  // No SO_REUSEADDR: that keeps every other socket, reusing or not, off this port.
+  var address = loopback(port: 0)
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+      bind(holder, pointer, length) == 0 && getsockname(holder, pointer, &length) == 0
+    }
+  }
+  guard bound else { throw POSIXError(.EADDRINUSE) }
+  return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// Outside `RawServer`, whose own static `write` would shadow the C function.

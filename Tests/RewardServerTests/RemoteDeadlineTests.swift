@@ -93,16 +93,17 @@ import Testing
   /// Nothing listens: every attempt fails at once (with the default 60 s timeout and 3 retries this
   /// took 241 s), and the error names the URL and says the connection was refused.
   @Test func refusedConnectionFailsFast() async throws {
-    let port = try closedPort()
-    var defaults = RemoteSettings(url: "http://127.0.0.1:\(port)/get_reward", wireProtocol: .openrlhf)
-    defaults.retry.maxRetries = 3
-    let started = ContinuousClock.now
-    let error = await #expect(throws: RemoteRewardError.self) {
-      try await RemoteRewardModel(settings: defaults).score([Candidate(prompt: [], response: "a")])
+    try await withRefusingPort { port in
+      var defaults = RemoteSettings(url: "http://127.0.0.1:\(port)/get_reward", wireProtocol: .openrlhf)
+      defaults.retry.maxRetries = 3
+      let started = ContinuousClock.now
+      let error = await #expect(throws: RemoteRewardError.self) {
+        try await RemoteRewardModel(settings: defaults).score([Candidate(prompt: [], response: "a")])
+      }
+      #expect(ContinuousClock.now - started < .seconds(60))  // loose for a loaded CI machine
+      #expect(error?.url == "http://127.0.0.1:\(port)/get_reward")
+      #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
     }
-    #expect(ContinuousClock.now - started < .seconds(60))  // loose for a loaded CI machine
-    #expect(error?.url == "http://127.0.0.1:\(port)/get_reward")
-    #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
   }
 }
 
