@@ -101,12 +101,16 @@ import Testing
     }
   }
 
+  /// The replica answers only after the test (it used to answer after 2 s: a race against the
+  /// 300 ms deadline that a starved timer on a loaded machine could lose).
   @Test func slowRepliesHitTheDeadlineAndAreRetried() async throws {
+    let replies = Turnstile()
     let slow = StubEngine { _, body, _ in
-      try await Task.sleep(for: .seconds(2))
+      await replies.pass()
       return StubEngine.completion(text: "late", body: body)
     }
     try await slow.serve { url in
+      defer { replies.openForGood() }  // The stub's shutdown waits for its replies.
       let client = try engine([url], retries: 1, timeout: .milliseconds(300))
       do {
         _ = try await client.chat(judgeRequest)
@@ -119,18 +123,21 @@ import Testing
     }
   }
 
+  /// The body's end comes only after the test, so the deadline must cut the body off.
   @Test func theDeadlineCoversTheBodyNotOnlyTheHeaders() async throws {
+    let rest = Turnstile()
     let trickle = StubEngine { _, _, _ in
       Response(
         status: .ok, headers: [.contentType: "application/json"],
         body: ResponseBody { writer in
           try await writer.write(ByteBuffer(string: #"{"choices":["#))
-          try await Task.sleep(for: .seconds(2))
+          await rest.pass()
           try await writer.write(ByteBuffer(string: "]}"))
           try await writer.finish(nil)
         })
     }
     try await trickle.serve { url in
+      defer { rest.openForGood() }
       let client = try engine([url], retries: 0, timeout: .milliseconds(400))
       await #expect(throws: EngineError.self) { try await client.chat(judgeRequest) }
     }

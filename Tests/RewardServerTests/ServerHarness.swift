@@ -7,6 +7,7 @@ import RewardCore
 import RewardServer
 import RewardSpec
 import ServiceLifecycle
+import Synchronization
 
 /// A real server on 127.0.0.1 with an ephemeral port, called over HTTP with AsyncHTTPClient.
 struct ServerHarness: Sendable {
@@ -117,6 +118,30 @@ let registryWithBatchingModel = ComponentRegistry.standard.registering("zero") {
     func score(_ candidates: [Candidate]) async throws -> [Reward] { candidates.map { _ in Reward(0) } }
   }
   return ModelComponent(Zero())
+}
+
+/// Holds whoever calls `wait()` until `open()`; open for good after that.
+final class Gate: Sendable {
+  private let state = Mutex<(isOpen: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let passes = state.withLock { state in
+        if !state.isOpen { state.waiting.append(continuation) }
+        return state.isOpen
+      }
+      if passes { continuation.resume() }
+    }
+  }
+
+  func open() {
+    let waiting = state.withLock { state in
+      state.isOpen = true
+      defer { state.waiting = [] }
+      return state.waiting
+    }
+    for waiter in waiting { waiter.resume() }
+  }
 }
 
 /// A model whose `score` waits until released: makes queueing, overload, timeouts and draining
