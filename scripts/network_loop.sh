@@ -9,6 +9,7 @@ runs=${1:-30}
 filter=${2:-"RewardServerTests|RewardEngineTests"}
 burners=${3:-0}
 LOGS=${LOGS:-$(mktemp -d)}
+mkdir -p "$LOGS"
 burner_pids=()
 stop_burners() { for pid in "${burner_pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap stop_burners EXIT
