@@ -184,7 +184,7 @@ public actor ScoringQueue: Service {
     await withCheckedContinuation { worker in
       let timer = Task {
         try? await Task.sleep(until: due, clock: .continuous)
-        await self.wakeBatchWaiter(id)
+        self.wakeBatchWaiter(id)  // The timer runs on this actor.
       }
       batchWaiters[id] = (worker, timer)
     }
