@@ -38,7 +38,13 @@ public actor ScoringQueue: Service {
   private var pendingHead = 0
   private var pendingItems = 0
   private var idleWorkers: [CheckedContinuation<Void, Never>] = []
+  /// Workers waiting for a batch to fill, each with the timer that ends its wait at `maxWait`.
+  private var batchWaiters: [Int: (worker: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)] = [:]
+  private var nextBatchWaiter = 0
   private var accepting = true
+  /// Shutdown has begun: what is queued, or still arrives from requests in flight, is scored
+  /// without waiting for company.
+  private var draining = false
   /// Requests taken into a batch whose scoring has not returned yet.
   private var inFlight: [ObjectIdentifier: ScoringJob] = [:]
   private var liveWorkers: Int
@@ -75,6 +81,7 @@ public actor ScoringQueue: Service {
       pendingItems += candidates.count
       metrics.queueDepth(pendingItems)
       if let worker = idleWorkers.popLast() { worker.resume() }
+      if pendingItems >= settings.maxBatchSize { wakeBatchWaiters() }
     }
   }
 
@@ -104,6 +111,14 @@ public actor ScoringQueue: Service {
     accepting = false
     for worker in idleWorkers { worker.resume() }
     idleWorkers.removeAll()
+    wakeBatchWaiters()
+  }
+
+  /// Called when graceful shutdown starts, before the HTTP server drains its requests into the
+  /// queue: a request waiting for a micro-batch would otherwise hold the drain for `maxWait`.
+  func stopWaitingForBatches() {
+    draining = true
+    wakeBatchWaiters()
   }
 
   private func workerFinished() {
@@ -148,15 +163,43 @@ public actor ScoringQueue: Service {
         await withCheckedContinuation { idleWorkers.append($0) }
         continue
       }
-      if accepting, settings.maxWait > .zero, model.benefitsFromBatching, pendingItems < settings.maxBatchSize {
+      if accepting, !draining, settings.maxWait > .zero, model.benefitsFromBatching,
+        pendingItems < settings.maxBatchSize
+      {
         let due = pending[pendingHead].enqueued + settings.maxWait
         if ContinuousClock.now < due {
-          try? await Task.sleep(until: due, clock: .continuous)
+          await waitForBatch(until: due)
           continue  // Another worker may have taken the jobs meanwhile.
         }
       }
       return takeBatch()
     }
+  }
+
+  /// Waits until `due`, or less: until enough items are queued for a full batch or shutdown starts.
+  /// A plain sleep until `due` held a full batch (and a graceful shutdown) for all of `maxWait`.
+  private func waitForBatch(until due: ContinuousClock.Instant) async {
+    let id = nextBatchWaiter
+    nextBatchWaiter += 1
+    await withCheckedContinuation { worker in
+      let timer = Task {
+        try? await Task.sleep(until: due, clock: .continuous)
+        self.wakeBatchWaiter(id)  // The timer runs on this actor.
+      }
+      batchWaiters[id] = (worker, timer)
+    }
+  }
+
+  private func wakeBatchWaiter(_ id: Int) {
+    batchWaiters.removeValue(forKey: id)?.worker.resume()
+  }
+
+  private func wakeBatchWaiters() {
+    for (worker, timer) in batchWaiters.values {
+      timer.cancel()
+      worker.resume()
+    }
+    batchWaiters.removeAll()
   }
 
   private func dropFinishedJobs() {
@@ -245,6 +288,7 @@ struct DrainDeadline: Service {
 
   func run() async throws {
     try? await gracefulShutdown()
+    await queue.stopWaitingForBatches()
     let (queue, timeout) = (queue, timeout)
     Task {
       try? await Task.sleep(for: timeout)

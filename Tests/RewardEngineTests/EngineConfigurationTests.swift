@@ -106,19 +106,21 @@ import Testing
   }
 
   @Test func anUnreachableEngineFailsAtLoadNamingBaseURLUnlessTheCheckIsOff() async throws {
-    let url = "http://127.0.0.1:\(try closedPort())/v1"
-    let configuration = try parse(#"{"base_url": "\#(url)", "model": "m"}"#)
-    do {
-      try await configuration.checkReachable()
-      Issue.record("expected the check to fail")
-    } catch let error as InputError {
-      #expect(error.location.field == "engine.base_url")
-      #expect(error.message.contains("\(url)/models"))
-      #expect(error.message.contains("check: false"))
+    try await withRefusingPort { port in
+      let url = "http://127.0.0.1:\(port)/v1"
+      let configuration = try parse(#"{"base_url": "\#(url)", "model": "m"}"#)
+      do {
+        try await configuration.checkReachable()
+        Issue.record("expected the check to fail")
+      } catch let error as InputError {
+        #expect(error.location.field == "engine.base_url")
+        #expect(error.message.contains("\(url)/models"))
+        #expect(error.message.contains("check: false"))
+      }
+      var unchecked = configuration
+      unchecked.checkAtLoad = false
+      try await unchecked.checkReachable()
     }
-    var unchecked = configuration
-    unchecked.checkAtLoad = false
-    try await unchecked.checkReachable()
 
     let stub = StubEngine { _, _, _ in
       StubEngine.json(["object": "list", "data": [["id": "smollm2", "object": "model"]]])

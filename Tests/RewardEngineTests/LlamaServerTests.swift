@@ -64,7 +64,7 @@ enum LlamaServer {
   /// gone, however the process ends (an `atexit` hook does not run when the runner is killed).
   /// SIGKILL, because the child inherits the test runner's blocked TERM and INT.
   private static func start(_ installed: (server: String, model: String)) throws -> Int {
-    let port = try closedPort()
+    let port = try freePort()
     let watchdog = """
       "$1" -m "$2" --host 127.0.0.1 --port "$3" -c 4096 --parallel 2 -t 1 --log-disable >/dev/null 2>&1 &
       server=$!

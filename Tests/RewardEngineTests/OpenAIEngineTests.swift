@@ -101,12 +101,16 @@ import Testing
     }
   }
 
+  /// The replica answers only after the test (it used to answer after 2 s: a race against the
+  /// 300 ms deadline that a starved timer on a loaded machine could lose).
   @Test func slowRepliesHitTheDeadlineAndAreRetried() async throws {
+    let replies = Turnstile()
     let slow = StubEngine { _, body, _ in
-      try await Task.sleep(for: .seconds(2))
+      await replies.pass()
       return StubEngine.completion(text: "late", body: body)
     }
     try await slow.serve { url in
+      defer { replies.openForGood() }  // The stub's shutdown waits for its replies.
       let client = try engine([url], retries: 1, timeout: .milliseconds(300))
       do {
         _ = try await client.chat(judgeRequest)
@@ -119,18 +123,21 @@ import Testing
     }
   }
 
+  /// The body's end comes only after the test, so the deadline must cut the body off.
   @Test func theDeadlineCoversTheBodyNotOnlyTheHeaders() async throws {
+    let rest = Turnstile()
     let trickle = StubEngine { _, _, _ in
       Response(
         status: .ok, headers: [.contentType: "application/json"],
         body: ResponseBody { writer in
           try await writer.write(ByteBuffer(string: #"{"choices":["#))
-          try await Task.sleep(for: .seconds(2))
+          await rest.pass()
           try await writer.write(ByteBuffer(string: "]}"))
           try await writer.finish(nil)
         })
     }
     try await trickle.serve { url in
+      defer { rest.openForGood() }
       let client = try engine([url], retries: 0, timeout: .milliseconds(400))
       await #expect(throws: EngineError.self) { try await client.chat(judgeRequest) }
     }
@@ -165,63 +172,96 @@ import Testing
   }
 
   @Test func refusedConnectionsAreRetriedThenNamed() async throws {
-    let url = "http://127.0.0.1:\(try closedPort())/v1"
-    let client = try engine([url], retries: 2)
-    do {
-      _ = try await client.chat(judgeRequest)
-      Issue.record("expected unreachable")
-    } catch EngineError.unreachable(let endpoint, _) {
-      #expect(endpoint == url + "/chat/completions")
+    try await withRefusingPort { port in
+      let url = "http://127.0.0.1:\(port)/v1"
+      let client = try engine([url], retries: 2)
+      do {
+        _ = try await client.chat(judgeRequest)
+        Issue.record("expected unreachable")
+      } catch EngineError.unreachable(let endpoint, _) {
+        #expect(endpoint == url + "/chat/completions")
+      }
+      #expect(client.usage.snapshot.requests == 3 && client.usage.snapshot.retries == 2)
     }
-    #expect(client.usage.snapshot.requests == 3 && client.usage.snapshot.retries == 2)
   }
 
   @Test func aRetryGoesToAnotherReplica() async throws {
     let good = StubEngine()
     try await good.serve { goodURL in
-      let deadURL = "http://127.0.0.1:\(try closedPort())/v1"
-      let client = try engine([deadURL, goodURL], maxInFlight: 2, retries: 1)
-      for _ in 0..<6 { #expect(try await client.chat(judgeRequest).text == "[[7]]") }
-      #expect(good.requestCount == 6)
+      try await withRefusingPort { port in
+        let client = try engine(["http://127.0.0.1:\(port)/v1", goodURL], maxInFlight: 2, retries: 1)
+        for _ in 0..<6 { #expect(try await client.chat(judgeRequest).text == "[[7]]") }
+        #expect(good.requestCount == 6)
+      }
     }
   }
 
+  /// Never more than `maxInFlight` requests in flight across the replicas; the ones beyond wait in
+  /// the client. The replicas hold every request until the test lets it through, so nothing rests
+  /// on three requests happening to overlap (at load 13 only two did, with a 50 ms reply). Two
+  /// replicas, so that AsyncHTTPClient's own limit of 3 connections per host cannot stand in for
+  /// the engine's cap.
   @Test func requestsInFlightAreCapped() async throws {
-    let stub = StubEngine { _, body, _ in
-      try await Task.sleep(for: .milliseconds(50))
+    let gate = Turnstile()
+    let reply: StubEngine.Reply = { _, body, _ in
+      await gate.pass()
       return StubEngine.completion(text: "ok", body: body)
     }
-    try await stub.serve { url in
-      let client = try engine([url], maxInFlight: 3)
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for _ in 0..<15 { group.addTask { _ = try await client.chat(judgeRequest) } }
-        try await group.waitForAll()
+    let (first, second) = (StubEngine(reply: reply), StubEngine(reply: reply))
+    try await first.serve { firstURL in
+      try await second.serve { secondURL in
+        let client = try engine([firstURL, secondURL], maxInFlight: 3, retries: 0, timeout: .seconds(600))
+        let arrived = { first.requestCount + second.requestCount }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          // On a failed `#require`, before the group waits for its requests: nothing stays held.
+          defer { gate.openForGood() }
+          for _ in 0..<15 { group.addTask { _ = try await client.chat(judgeRequest) } }
+          try #require(await eventually { gate.heldCount >= 3 })
+          // A broken cap lets a fourth through within this wait (all 15 go at once); a correct
+          // one never does, however slow the machine.
+          try await Task.sleep(for: .milliseconds(300))
+          try #require(arrived() == 3)
+          // Each request let through frees one slot, taken by exactly one waiting request.
+          for count in 4...15 {
+            gate.letOneThrough()
+            try #require(await eventually { arrived() >= count && gate.heldCount == 3 }, "\(count)")
+            try #require(arrived() == count)
+          }
+          gate.openForGood()
+          try await group.waitForAll()
+        }
+        #expect(arrived() == 15)
+        #expect(gate.mostHeld == 3)
       }
-      #expect(stub.requestCount == 15)
-      #expect(stub.maxInFlight == 3)
     }
   }
 
+  /// Least in flight: a replica that holds its requests gets new work only while it has fewer in
+  /// flight than the other. The slow replica holds everything until the fast one has served the
+  /// rest, so the split is decided by the policy, not by how long 5 ms takes on a loaded machine.
   @Test func leastInFlightSendsMoreWorkToTheFasterReplica() async throws {
-    let fast = StubEngine { _, body, _ in
-      try await Task.sleep(for: .milliseconds(5))
-      return StubEngine.completion(text: "fast", body: body)
-    }
+    let slowGate = Turnstile()
+    let fast = StubEngine { _, body, _ in StubEngine.completion(text: "fast", body: body) }
     let slow = StubEngine { _, body, _ in
-      try await Task.sleep(for: .milliseconds(400))
+      await slowGate.pass()
       return StubEngine.completion(text: "slow", body: body)
     }
     try await fast.serve { fastURL in
       try await slow.serve { slowURL in
-        let client = try engine([slowURL, fastURL], maxInFlight: 4)
+        let client = try engine([slowURL, fastURL], maxInFlight: 4, retries: 0, timeout: .seconds(600))
         try await withThrowingTaskGroup(of: Void.self) { group in
+          defer { slowGate.openForGood() }
           for _ in 0..<40 { group.addTask { _ = try await client.chat(judgeRequest) } }
+          // With k requests held by the slow replica the fast one has at most 4 − k in flight, and
+          // a new request goes to the slow one only if k is smaller (or equal, on the rotation):
+          // so k stays at most 2 and the fast replica serves all the others meanwhile.
+          try #require(await eventually { fast.requestCount + slowGate.heldCount == 40 })
+          #expect((1...2).contains(slowGate.mostHeld), "\(slowGate.mostHeld)")
+          slowGate.openForGood()
           try await group.waitForAll()
         }
         #expect(fast.requestCount + slow.requestCount == 40)
-        // Both replicas get work, and the slow one holds its requests longer so gets fewer.
-        #expect(slow.requestCount >= 1)
-        #expect(fast.requestCount > 3 * slow.requestCount, "fast \(fast.requestCount), slow \(slow.requestCount)")
+        #expect(fast.requestCount >= 38, "fast \(fast.requestCount), slow \(slow.requestCount)")
       }
     }
   }

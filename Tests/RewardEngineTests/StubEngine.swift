@@ -111,10 +111,26 @@ final class StubEngine: Sendable {
   }
 }
 
-/// A port on 127.0.0.1 where nothing listens (bound, then closed).
-func closedPort() throws -> Int {
+/// A port on 127.0.0.1 that was free a moment ago (bound, then released), for a server to start
+/// on. Not for a "nothing listens here" test: another test's server may be given it at once.
+func freePort() throws -> Int {
+  let descriptor = try boundLoopbackSocket()
+  defer { close(descriptor.socket) }
+  return descriptor.port
+}
+
+/// Runs `body` with a port on 127.0.0.1 that refuses connections: a socket holds it, bound but not
+/// listening (and without SO_REUSEADDR, so no server can bind it), until `body` returns. Released
+/// at once, the port could reach another test's server, which would then answer the "refused" call.
+func withRefusingPort<T>(_ body: (Int) async throws -> T) async throws -> T {
+  let holder = try boundLoopbackSocket()
+  defer { close(holder.socket) }
+  return try await body(holder.port)
+}
+
+private func boundLoopbackSocket() throws -> (socket: Int32, port: Int) {
   let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  defer { close(descriptor) }
+  guard descriptor >= 0 else { throw ConfigurationError("could not open a socket") }
   var address = sockaddr_in()
   address.sin_family = sa_family_t(AF_INET)
   address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -125,8 +141,11 @@ func closedPort() throws -> Int {
       bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
     }
   }
-  guard bound else { throw ConfigurationError("could not bind a port") }
-  return Int(UInt16(bigEndian: address.sin_port))
+  guard bound else {
+    close(descriptor)
+    throw ConfigurationError("could not bind a port")
+  }
+  return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// A chat engine that answers from a script and counts its calls (for cache tests and judges).
@@ -153,4 +172,60 @@ final class ScriptedEngine: ChatEngine {
     calls.withLock { $0 += 1 }
     return answer(request)
   }
+}
+
+/// Holds the requests that reach a stub until the test lets them through, and counts how many it
+/// holds at once: "in flight" that does not depend on how fast a loaded machine schedules them.
+final class Turnstile: Sendable {
+  private struct State {
+    var held: [CheckedContinuation<Void, Never>] = []
+    var isOpen = false
+    var mostHeld = 0
+  }
+
+  private let state = Mutex(State())
+
+  /// Requests held right now.
+  var heldCount: Int { state.withLock { $0.held.count } }
+  /// The most requests ever held at once.
+  var mostHeld: Int { state.withLock { $0.mostHeld } }
+
+  /// Waits until let through (at once when open for good).
+  func pass() async {
+    await withCheckedContinuation { continuation in
+      let passes = state.withLock { state in
+        if state.isOpen { return true }
+        state.held.append(continuation)
+        state.mostHeld = max(state.mostHeld, state.held.count)
+        return false
+      }
+      if passes { continuation.resume() }
+    }
+  }
+
+  /// Lets the longest-held request through.
+  func letOneThrough() {
+    let first = state.withLock { $0.held.isEmpty ? nil : $0.held.removeFirst() }
+    first?.resume()
+  }
+
+  /// Lets every held request and every later one through.
+  func openForGood() {
+    let held = state.withLock { state in
+      state.isOpen = true
+      defer { state.held.removeAll() }
+      return state.held
+    }
+    for request in held { request.resume() }
+  }
+}
+
+/// Waits until `condition` holds: checks 10 ms apart for at most about 30 s (a loaded two-core
+/// machine is slow; only a failing test waits that long).
+func eventually(_ condition: () async -> Bool) async -> Bool {
+  for _ in 0..<3000 {
+    if await condition() { return true }
+    try? await Task.sleep(for: .milliseconds(10))
+  }
+  return false
 }

@@ -107,17 +107,22 @@ import Testing
       let body = #"{"query": [""# + String(repeating: "x", count: 960 - 15) + #""]}"#
       #expect(body.utf8.count == 960)
       // A probe can reach admission before the holder's head does (on a loaded machine the raw
-      // socket's write lands later): the holder is then the one refused. So a holder whose budget
-      // no probe has hit is replaced by a new one, a few times.
+      // socket's write lands later): the holder is then the one refused. Such a holder is seen
+      // (it got an answer) and replaced at once; it used to be probed 500 times first, which took
+      // up to 48 s of a loaded run and could use up all five holders.
       var holder = try RawConnection(port: port)
       var holding = false
-      for _ in 0..<5 {
+      holders: for _ in 0..<20 {
         holder.transmit(Self.head + "Content-Length: 960\r\n\r\n" + body.prefix(100))
-        holding = await eventually(attempts: 500) {
-          (try? await server.post("/get_reward", #"{"query": ["0123456789012345678901234567890123456789"]}"#))?
-            .status == 503
+        for _ in 0..<500 {
+          let probe = try? await server.post("/get_reward", #"{"query": ["0123456789012345678901234567890123456789"]}"#)
+          if probe?.status == 503 {
+            holding = true
+            break holders
+          }
+          if await Self.wasAnswered(holder) { break }
+          try? await Task.sleep(for: .milliseconds(10))
         }
-        if holding { break }
         holder = try RawConnection(port: port)
       }
       #expect(holding)
@@ -130,7 +135,8 @@ import Testing
       let heldConnection = holder
       let answer = await blocking { () -> RawConnection.ReadResult in
         heldConnection.transmit(String(body.dropFirst(100)))
-        return heldConnection.readUntilClosed(wait: .milliseconds(1500))
+        // Until the whole answer is in: a fixed 1.5 s wait for it failed on a loaded machine.
+        return heldConnection.readResponse(within: .seconds(30))
       }
       guard case .open(let text) = answer else {
         Issue.record("the holder's connection closed: \(answer)")
@@ -139,6 +145,12 @@ import Testing
       #expect(text.hasPrefix("HTTP/1.1 200"), "\(text)")
       #expect(try await server.post("/get_reward", #"{"query": ["0123456789"]}"#).status == 200)
     }
+  }
+
+  /// Whether the server has answered (or closed) `connection`, which has not sent its whole request.
+  static func wasAnswered(_ connection: RawConnection) async -> Bool {
+    let result = await blocking { connection.readUntilClosed(wait: .milliseconds(1)) }
+    return result != .open(text: "")
   }
 
   /// A full scoring queue answers 503 as soon as the head arrives: the body is never waited for.
@@ -159,7 +171,7 @@ import Testing
       let result = await blocking { () -> RawConnection.ReadResult in
         guard let connection = try? RawConnection(port: port) else { return .open(text: "no connection") }
         connection.transmit(Self.head + "Content-Length: 100000\r\n\r\n{")  // The rest never comes.
-        return connection.readUntilClosed(wait: .seconds(3))
+        return connection.readResponse(within: .seconds(30))
       }
       let text: String
       switch result {

@@ -9,24 +9,26 @@ import Synchronization
 import Testing
 
 /// A stub vLLM server speaking the documented `/classify` JSON. Each input's "reward" is its length;
-/// results come back in reverse order (clients must use `index`). It can fail the first requests.
+/// results come back in reverse order (clients must use `index`). It can fail the first requests,
+/// or hold every reply until `serve`'s body has returned (a server slower than any deadline).
 final class StubVLLM: Sendable {
   let requests = Mutex<[JSONObject]>([])
   let failuresLeft: Mutex<Int>
   let failureStatus: HTTPResponse.Status
-  let delay: Duration
+  let holdsReplies: Bool
+  private let replies = Gate()
 
-  init(failures: Int = 0, status: HTTPResponse.Status = .serviceUnavailable, delay: Duration = .zero) {
+  init(failures: Int = 0, status: HTTPResponse.Status = .serviceUnavailable, holdsReplies: Bool = false) {
     failuresLeft = Mutex(failures)
     failureStatus = status
-    self.delay = delay
+    self.holdsReplies = holdsReplies
   }
 
   func respond(_ request: Request) async throws -> Response {
     let body = try await request.body.collect(upTo: 1 << 20)
     let object = try JSONParser.parse(bytes: Array(body.readableBytesView)).objectValue ?? JSONObject()
     requests.withLock { $0.append(object) }
-    if delay > .zero { try await Task.sleep(for: delay) }
+    if holdsReplies { await replies.wait() }
     let fail = failuresLeft.withLock { left in
       defer { left -= 1 }
       return left > 0
@@ -66,10 +68,12 @@ final class StubVLLM: Sendable {
     do {
       try await body("http://127.0.0.1:\(port)/classify")
     } catch {
+      replies.open()  // Graceful shutdown waits for the replies in flight.
       await group.triggerGracefulShutdown()
       _ = try? await running.value
       throw error
     }
+    replies.open()
     await group.triggerGracefulShutdown()
     try await running.value
   }
@@ -139,10 +143,11 @@ final class StubVLLM: Sendable {
   }
 
   /// The client gives up at its deadline instead of waiting for a slow server. The stub answers
-  /// only after 8 s; the bound is loose because a loaded CI machine (tests run in parallel on two
-  /// cores) can delay the resumption after the 200 ms deadline by seconds.
+  /// only once the test is over (it used to answer after 8 s, against a 6 s bound: a race a loaded
+  /// machine could lose); the bound is loose because a loaded CI machine (tests run in parallel
+  /// on two cores) can delay the resumption after the 200 ms deadline by seconds.
   @Test func timesOut() async throws {
-    let stub = StubVLLM(delay: .seconds(8))
+    let stub = StubVLLM(holdsReplies: true)
     try await stub.serve { url in
       var quick = settings(url)
       quick.timeout = .milliseconds(200)
@@ -152,7 +157,7 @@ final class StubVLLM: Sendable {
         try await RemoteRewardModel(settings: quick).score([candidates[1]])
       }
       #expect(error?.message.contains("no complete response within") == true, "\(String(describing: error))")
-      #expect(ContinuousClock.now - started < .seconds(6))
+      #expect(ContinuousClock.now - started < .seconds(30))
     }
   }
 

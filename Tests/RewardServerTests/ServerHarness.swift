@@ -7,6 +7,7 @@ import RewardCore
 import RewardServer
 import RewardSpec
 import ServiceLifecycle
+import Synchronization
 
 /// A real server on 127.0.0.1 with an ephemeral port, called over HTTP with AsyncHTTPClient.
 struct ServerHarness: Sendable {
@@ -119,6 +120,30 @@ let registryWithBatchingModel = ComponentRegistry.standard.registering("zero") {
   return ModelComponent(Zero())
 }
 
+/// Holds whoever calls `wait()` until `open()`; open for good after that.
+final class Gate: Sendable {
+  private let state = Mutex<(isOpen: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+  func wait() async {
+    await withCheckedContinuation { continuation in
+      let passes = state.withLock { state in
+        if !state.isOpen { state.waiting.append(continuation) }
+        return state.isOpen
+      }
+      if passes { continuation.resume() }
+    }
+  }
+
+  func open() {
+    let waiting = state.withLock { state in
+      state.isOpen = true
+      defer { state.waiting = [] }
+      return state.waiting
+    }
+    for waiter in waiting { waiter.resume() }
+  }
+}
+
 /// A model whose `score` waits until released: makes queueing, overload, timeouts and draining
 /// observable. Each reward is the response's length.
 final class GatedModel: RewardModel, @unchecked Sendable {
@@ -173,8 +198,10 @@ func served(_ model: any RewardModel) -> ServedModel {
   ServedModel(model: model, description: JSONObject([("name", .string(model.name)), ("type", "test")]))
 }
 
-/// Waits (at most 5 s, for loaded CI machines) until `condition` holds.
-func eventually(attempts: Int = 500, _ condition: () async -> Bool) async -> Bool {
+/// Waits until `condition` holds: at most 3000 checks 10 ms apart, so 30 s and more. It returns
+/// as soon as the condition holds, so only a failing test waits that long; 5 s was too short
+/// for a loaded two-core machine running seven builds.
+func eventually(attempts: Int = 3000, _ condition: () async -> Bool) async -> Bool {
   for _ in 0..<attempts {
     if await condition() { return true }
     try? await Task.sleep(for: .milliseconds(10))
