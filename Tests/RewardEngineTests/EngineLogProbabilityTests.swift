@@ -88,9 +88,10 @@ struct ChatMLRenderer: ConversationRenderer {
     let values = try await stub.serve { url in
       try await scorer(url).responseLogProbabilities([("Q: 2+2?\nA:", " Four."), ("Q: nothing?\nA:", "")])
     }
-    // " Four" (5 characters) and "." (1): −(1.25 + 0.5) − (0.25 + 0.5).
-    #expect(values[0] == ResponseLogProbability(sum: -2.5, tokenCount: 2))
-    #expect(values[1] == ResponseLogProbability(sum: 0, tokenCount: 0))
+    // " Four" (5 characters) and "." (1): −(1.25 + 0.5) − (0.25 + 0.5); the squares 1.75² + 0.75²
+    // give reward-bench's `norm` (−‖per-token log p‖₂).
+    #expect(values[0] == ResponseLogProbability(sum: -2.5, tokenCount: 2, sumOfSquares: 3.625))
+    #expect(values[1] == ResponseLogProbability(sum: 0, tokenCount: 0, sumOfSquares: 0))
     let body = try #require(stub.bodies.first)
     #expect(body["echo"] == true)
     #expect(body["logprobs"] == 1)
