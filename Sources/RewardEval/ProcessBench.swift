@@ -74,20 +74,32 @@ public enum ProcessBenchEvaluation {
   public static func calibrateThreshold(stepScores: [[Double]], labels: [Int], maximumCandidates: Int = 400)
     -> (threshold: Double, score: ProcessBenchScore)
   {
-    let distinct = Array(Set(stepScores.joined())).sorted()
+    let candidates = thresholdCandidates(Set(stepScores.joined()), maximum: maximumCandidates)
+    return bestThreshold(candidates) { score(stepScores: stepScores, labels: labels, threshold: $0) }
+  }
+
+  /// Midpoints between the distinct scores (at most `maximum`, by quantile), plus one threshold
+  /// below every score and one above.
+  static func thresholdCandidates(_ scores: Set<Double>, maximum: Int) -> [Double] {
+    let distinct = scores.sorted()
     var candidates: [Double] = [(distinct.first ?? 0) - 1]
     if distinct.count > 1 {
-      let stride = max(1, (distinct.count - 1) / maximumCandidates)
+      let stride = max(1, (distinct.count - 1) / maximum)
       for i in Swift.stride(from: 0, to: distinct.count - 1, by: stride) {
         candidates.append((distinct[i] + distinct[i + 1]) / 2)
       }
     }
     if let last = distinct.last { candidates.append(last + 1) }
-    var best = (
-      threshold: candidates[0], score: score(stepScores: stepScores, labels: labels, threshold: candidates[0])
-    )
+    return candidates
+  }
+
+  /// The candidate with the highest F1; ties go to the earliest (the smallest τ).
+  static func bestThreshold(_ candidates: [Double], score: (Double) -> ProcessBenchScore)
+    -> (threshold: Double, score: ProcessBenchScore)
+  {
+    var best = (threshold: candidates[0], score: score(candidates[0]))
     for threshold in candidates.dropFirst() {
-      let candidate = score(stepScores: stepScores, labels: labels, threshold: threshold)
+      let candidate = score(threshold)
       if candidate.f1 > best.score.f1 { best = (threshold, candidate) }
     }
     return best
@@ -208,22 +220,10 @@ extension ProcessBenchEvaluation {
   public static func calibrateThreshold(outputs: [PRMOutput], labels: [Int], maximumCandidates: Int = 400)
     -> (threshold: Double, score: ProcessBenchScore)
   {
-    let distinct = Array(Set(outputs.compactMap { $0.firstError == nil ? $0.stepScores : nil }.joined())).sorted()
-    var candidates: [Double] = [(distinct.first ?? 0) - 1]
-    if distinct.count > 1 {
-      let stride = max(1, (distinct.count - 1) / maximumCandidates)
-      for i in Swift.stride(from: 0, to: distinct.count - 1, by: stride) {
-        candidates.append((distinct[i] + distinct[i + 1]) / 2)
-      }
-    }
-    if let last = distinct.last { candidates.append(last + 1) }
-    if distinct.isEmpty { candidates = [0.5] }  // nothing to threshold: any τ gives the same score
-    var best = (threshold: candidates[0], score: score(outputs: outputs, labels: labels, threshold: candidates[0]))
-    for threshold in candidates.dropFirst() {
-      let candidate = score(outputs: outputs, labels: labels, threshold: threshold)
-      if candidate.f1 > best.score.f1 { best = (threshold, candidate) }
-    }
-    return best
+    let scores = Set(outputs.compactMap { $0.firstError == nil ? $0.stepScores : nil }.joined())
+    // Nothing to threshold: any τ gives the same score.
+    let candidates = scores.isEmpty ? [0.5] : thresholdCandidates(scores, maximum: maximumCandidates)
+    return bestThreshold(candidates) { score(outputs: outputs, labels: labels, threshold: $0) }
   }
 
   /// Step AUROC over the outputs that have step scores.
