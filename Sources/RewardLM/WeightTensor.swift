@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import RewardTensor
 
@@ -149,14 +148,11 @@ public struct WeightTensor: Sendable {
 
   /// Widening is memory-bound and single-threaded per row: split a panel over the cores BLAS uses.
   func widenInParallel(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
-    let workers = min(BLAS.threadCount, range.count / 16)
-    guard workers > 1 else { return widenRows(range, into: destination) }
     let destinationAddress = Int(bitPattern: destination)
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      let lower = range.lowerBound + range.count * worker / workers
-      let upper = range.lowerBound + range.count * (worker + 1) / workers
-      let target = UnsafeMutablePointer<Float>(bitPattern: destinationAddress)! + (lower - range.lowerBound) * columns
-      widenRows(lower..<upper, into: target)
+    DecoderKernels.inParallel(count: range.count, minimumPerWorker: 16) { rows in
+      // An address, not a pointer, crosses into the workers (pointers are not Sendable).
+      let target = UnsafeMutablePointer<Float>(bitPattern: destinationAddress)! + rows.lowerBound * columns
+      widenRows(range.lowerBound + rows.lowerBound..<range.lowerBound + rows.upperBound, into: target)
     }
   }
 }
